@@ -1,0 +1,128 @@
+"""Sandbox settings and API keys."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from emailgistics_sandbox.faults import FaultRule
+
+#: Chosen so that the default cutoff is the documentation's example
+#: (2026-05-01T08:14 in America/New_York, with the default 15-minute lag).
+DEFAULT_NOW = datetime(2026, 5, 1, 12, 29, tzinfo=UTC)
+ALL_SCOPES = frozenset({"reporting", "messages:read", "messages:content"})
+FULL_KEY = "sandbox-full-key"
+NO_REPORTING_KEY = "sandbox-no-reporting-key"
+LIMITED_KEY = "sandbox-limited-key"
+EXPIRED_KEY = "sandbox-expired-key"
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An API key: its scopes, mailbox allowlist (None = every mailbox) and expiry."""
+
+    key: str
+    name: str
+    account: str = "sandbox-account"
+    scopes: frozenset[str] = ALL_SCOPES
+    mailboxes: frozenset[str] | None = None
+    denied_mailboxes: frozenset[str] = frozenset()
+    expires: datetime = datetime(2099, 12, 31, tzinfo=UTC)
+
+    def allows(self, mailbox_id: str) -> bool:
+        """Whether the key's allowlist includes ``mailbox_id``."""
+        if mailbox_id in self.denied_mailboxes:
+            return False
+        return self.mailboxes is None or mailbox_id in self.mailboxes
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-able description for the start-up banner and /_sandbox/keys."""
+        return {
+            "key": self.key,
+            "name": self.name,
+            "scopes": sorted(self.scopes),
+            "mailboxes": "*" if self.mailboxes is None else sorted(self.mailboxes),
+            "deniedMailboxes": sorted(self.denied_mailboxes),
+            "expires": self.expires.isoformat(),
+        }
+
+
+def default_keys(denied_mailbox_id: str) -> list[ApiKey]:
+    """The four keys every sandbox accepts unless a keys file replaces them."""
+    return [
+        ApiKey(FULL_KEY, "full"),
+        ApiKey(NO_REPORTING_KEY, "no-reporting", scopes=frozenset({"messages:read"})),
+        ApiKey(LIMITED_KEY, "limited", denied_mailboxes=frozenset({denied_mailbox_id})),
+        ApiKey(EXPIRED_KEY, "expired", expires=datetime(2020, 1, 1, tzinfo=UTC)),
+    ]
+
+
+def load_keys(path: Path) -> list[ApiKey]:
+    """Read keys from a JSON file: a list of objects shaped like ``describe()``."""
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    keys: list[ApiKey] = []
+    for entry in entries:
+        mailboxes = entry.get("mailboxes", "*")
+        keys.append(
+            ApiKey(
+                key=entry["key"],
+                name=entry.get("name", entry["key"][:8]),
+                account=entry.get("account", "sandbox-account"),
+                scopes=frozenset(entry.get("scopes", sorted(ALL_SCOPES))),
+                mailboxes=None if mailboxes == "*" else frozenset(mailboxes),
+                denied_mailboxes=frozenset(entry.get("deniedMailboxes", [])),
+                expires=datetime.fromisoformat(entry.get("expires", "2099-12-31T00:00:00+00:00")),
+            )
+        )
+    return keys
+
+
+@dataclass
+class SandboxSettings:
+    """Everything that shapes a sandbox's behaviour; all of it has a CLI option."""
+
+    seed: int = 7
+    now: datetime = DEFAULT_NOW
+    lag_minutes: int = 15
+    run_seconds: float = 2.0
+    instant_rows: int = 0
+    max_running_runs: int = 3
+    requests_per_minute: int = 100
+    result_ttl_hours: float = 24.0
+    keys: list[ApiKey] | None = None  # None: default_keys()
+    faults: list[FaultRule] = field(default_factory=list)
+    fault_seed: int = 1
+
+    def update(self, changes: dict[str, Any]) -> None:
+        """Apply a PATCH from the control API (numeric knobs only)."""
+        knobs = {
+            "lagMinutes": ("lag_minutes", int),
+            "runSeconds": ("run_seconds", float),
+            "instantRows": ("instant_rows", int),
+            "maxRunningRuns": ("max_running_runs", int),
+            "requestsPerMinute": ("requests_per_minute", int),
+            "resultTtlHours": ("result_ttl_hours", float),
+        }
+        for name, value in changes.items():
+            if name not in knobs:
+                msg = f"unknown setting {name!r}; known: {', '.join(knobs)}"
+                raise ValueError(msg)
+            attribute, kind = knobs[name]
+            setattr(self, attribute, kind(value))
+
+    def describe(self) -> dict[str, Any]:
+        """The numeric knobs, as the control API names them."""
+        return {
+            "seed": self.seed,
+            "lagMinutes": self.lag_minutes,
+            "runSeconds": self.run_seconds,
+            "instantRows": self.instant_rows,
+            "maxRunningRuns": self.max_running_runs,
+            "requestsPerMinute": self.requests_per_minute,
+            "resultTtlHours": self.result_ttl_hours,
+        }

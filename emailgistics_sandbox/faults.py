@@ -1,0 +1,136 @@
+"""Fault injection: seeded, rule based, off unless configured.
+
+A rule fires on a matching request (or run) with its probability, at most ``times``
+times. Request faults: ``http_error``, ``rate_limit_burst``, ``connection_reset``,
+``slow``, ``truncated_json``. Run faults, decided when a run is created:
+``run_error`` (the run ends in ``status: error``) and ``expire_mid_paging`` (the
+result answers 404 after ``after_pages`` pages were read).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+REQUEST_FAULTS = frozenset(
+    {"http_error", "rate_limit_burst", "connection_reset", "slow", "truncated_json"}
+)
+RUN_FAULTS = frozenset({"run_error", "expire_mid_paging"})
+ALL_FAULTS = REQUEST_FAULTS | RUN_FAULTS
+
+
+@dataclass
+class FaultRule:
+    """One kind of fault and where it applies."""
+
+    kind: str
+    probability: float = 1.0
+    times: int | None = None
+    status: int = 503
+    seconds: float = 1.0
+    burst: int = 3
+    mailbox_id: str | None = None
+    path: str | None = None
+    method: str | None = None
+    after_pages: int = 1
+    fired: int = 0
+
+    def __post_init__(self) -> None:
+        """Reject unknown kinds early, with the list of known ones."""
+        if self.kind not in ALL_FAULTS:
+            msg = f"unknown fault kind {self.kind!r}; known: {', '.join(sorted(ALL_FAULTS))}"
+            raise ValueError(msg)
+
+    @classmethod
+    def parse(cls, text: str) -> FaultRule:
+        """Parse ``kind[:name=value,...]``, e.g. ``http_error:probability=0.1,status=502``."""
+        kind, _, options = text.partition(":")
+        types = {f.name: f.type for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for option in filter(None, options.split(",")):
+            name, _, raw = option.partition("=")
+            name = name.strip()
+            if name not in types or name in {"kind", "fired"}:
+                msg = f"unknown fault option {name!r} in {text!r}"
+                raise ValueError(msg)
+            values[name] = _coerce(str(types[name]), raw.strip())
+        return cls(kind=kind.strip(), **values)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FaultRule:
+        """Build a rule from the control API's JSON (snake_case field names)."""
+        return cls(**{k: v for k, v in data.items() if k != "fired"})
+
+    def to_json(self) -> dict[str, Any]:
+        """The rule as JSON, with how often it fired."""
+        return asdict(self)
+
+
+def _coerce(type_name: str, raw: str) -> Any:  # noqa: ANN401 - depends on the field
+    if "float" in type_name:
+        return float(raw)
+    if "int" in type_name:
+        return int(raw)
+    return raw
+
+
+class FaultInjector:
+    """Decides, with a seeded generator, which configured faults fire."""
+
+    def __init__(self, rules: list[FaultRule], seed: int) -> None:
+        """Start with ``rules`` and a generator seeded with ``seed``."""
+        self._rules = list(rules)
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+        self._burst_left = 0
+        self._burst_rule: FaultRule | None = None
+
+    @property
+    def rules(self) -> list[FaultRule]:
+        """The active rules."""
+        return list(self._rules)
+
+    def replace(self, rules: list[FaultRule]) -> None:
+        """Swap in a new rule list (the control API's PUT)."""
+        with self._lock:
+            self._rules = list(rules)
+            self._burst_left = 0
+
+    def for_request(self, method: str, path: str) -> FaultRule | None:
+        """The request fault to apply to this request, if any."""
+        with self._lock:
+            if self._burst_left and self._burst_rule is not None:
+                self._burst_left -= 1
+                return self._burst_rule
+            for rule in self._rules:
+                if rule.kind in REQUEST_FAULTS and self._fires(rule, method, path, None):
+                    if rule.kind == "rate_limit_burst":
+                        self._burst_left, self._burst_rule = rule.burst - 1, rule
+                    return rule
+        return None
+
+    def for_run(self, kind: str, mailbox_id: str) -> FaultRule | None:
+        """The run fault of ``kind`` for a new run on ``mailbox_id``, if any."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.kind == kind and self._fires(rule, None, None, mailbox_id):
+                    return rule
+        return None
+
+    def _fires(
+        self, rule: FaultRule, method: str | None, path: str | None, mailbox: str | None
+    ) -> bool:
+        if rule.times is not None and rule.fired >= rule.times:
+            return False
+        if rule.path and (path is None or rule.path not in path):
+            return False
+        if rule.method and method is not None and rule.method.upper() != method:
+            return False
+        if rule.mailbox_id and mailbox is not None and rule.mailbox_id != mailbox:
+            return False
+        if self._random.random() >= rule.probability:
+            return False
+        rule.fired += 1
+        return True

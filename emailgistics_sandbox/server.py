@@ -1,0 +1,200 @@
+"""HTTP transport (standard library) and the Python API to run a sandbox.
+
+The standard library's threading HTTP server is enough for loopback traffic, keeps
+the sandbox free of dependencies and, importantly, independent of the tap's stack
+(``requests``, the Singer SDK): it is an oracle, not a sibling.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+from urllib.parse import parse_qsl, urlsplit
+
+from emailgistics_sandbox.api import Answer, ApiRequest, handle_api
+from emailgistics_sandbox.config import SandboxSettings
+from emailgistics_sandbox.control import handle_control
+from emailgistics_sandbox.state import SandboxState
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from emailgistics_sandbox.faults import FaultRule
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "EmailgisticsSandbox/1"
+    state: ClassVar[SandboxState]
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002, ANN401
+        """Stay quiet: the request log is the record of traffic."""
+
+    def do_GET(self) -> None:
+        """Serve GET."""
+        self._serve()
+
+    def do_POST(self) -> None:
+        """Serve POST."""
+        self._serve()
+
+    def do_PUT(self) -> None:
+        """Serve PUT."""
+        self._serve()
+
+    def do_PATCH(self) -> None:
+        """Serve PATCH."""
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        """Serve DELETE."""
+        self._serve()
+
+    def _serve(self) -> None:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if parts.path.startswith("/_sandbox/"):
+            self._write(handle_control(self.state, self.command, parts.path, body))
+            return
+        fault = self.state.faults.for_request(self.command, parts.path)
+        if fault is not None and self._transport_fault(fault):
+            return
+        request = ApiRequest(
+            method=self.command,
+            path=parts.path,
+            query=dict(parse_qsl(parts.query)),
+            authorization=self.headers.get("Authorization"),
+            body=body,
+            base_url=f"http://{self.headers.get('Host') or _host_of(self.server)}",
+        )
+        answer, key_name = _faulted_answer(fault) or handle_api(self.state, request)
+        self._record(request, answer.status, key_name)
+        self._write(answer, truncate=fault is not None and fault.kind == "truncated_json")
+
+    def _transport_fault(self, fault: FaultRule) -> bool:
+        """Apply a fault that acts on the connection; True if the request is done."""
+        if fault.kind == "slow":
+            time.sleep(fault.seconds)
+            return False
+        if fault.kind == "connection_reset":
+            # SO_LINGER 0 makes close() send RST instead of a clean FIN.
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
+            self.close_connection = True
+            self.connection.close()
+            return True
+        return False
+
+    def _record(self, request: ApiRequest, status: int, key_name: str | None) -> None:
+        try:
+            body: Any = json.loads(request.body) if request.body else None
+        except ValueError:
+            body = request.body.decode("utf-8", "replace")
+        self.state.log.add(
+            {
+                "method": request.method,
+                "path": request.path,
+                "query": request.query,
+                "body": body,
+                "status": status,
+                "key": key_name,
+                "time": self.state.clock.now().isoformat(),
+                "monotonic": time.monotonic(),
+            }
+        )
+
+    def _write(self, answer: Answer, *, truncate: bool = False) -> None:
+        payload = json.dumps(answer.body).encode()
+        if truncate:
+            payload = payload[: max(1, len(payload) // 2)]
+        self.send_response(answer.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in answer.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def _faulted_answer(fault: FaultRule | None) -> tuple[Answer, str | None] | None:
+    if fault is None or fault.kind not in {"http_error", "rate_limit_burst"}:
+        return None
+    limited = fault.kind == "rate_limit_burst"
+    status = HTTPStatus.TOO_MANY_REQUESTS if limited else fault.status
+    message = "Rate limit exceeded." if limited else "Transient server error."
+    body = {"status": "error", "error": {"code": str(int(status)), "message": message}}
+    headers = {"Retry-After": str(max(1, round(fault.seconds)))} if limited else {}
+    return Answer(int(status), body, headers), None
+
+
+def _host_of(server: Any) -> str:  # noqa: ANN401
+    host, port = server.server_address[:2]
+    return f"{host}:{port}"
+
+
+class Sandbox:
+    """A running sandbox server, in a background thread of this process.
+
+    >>> with Sandbox(SandboxSettings(run_seconds=0)) as sandbox:  # doctest: +SKIP
+    ...     print(sandbox.base_url)
+    """
+
+    def __init__(
+        self,
+        settings: SandboxSettings | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        """Build the state and bind ``host:port`` (port 0 picks a free one)."""
+        self.state = SandboxState(settings or SandboxSettings())
+        handler = type("SandboxHandler", (_Handler,), {"state": self.state})
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port`` of the running server."""
+        return f"http://{_host_of(self._server)}"
+
+    def start(self) -> Self:
+        """Serve in a daemon thread; return self."""
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="emailgistics-sandbox",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted."""
+        self._server.serve_forever(poll_interval=0.05)
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        """Start on entering a ``with`` block."""
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop on leaving the block."""
+        self.stop()

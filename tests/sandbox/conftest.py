@@ -1,0 +1,71 @@
+"""Fixtures for the sandbox's own tests: an in-process sandbox and an HTTP session."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import requests
+
+from emailgistics_sandbox import FULL_KEY, Sandbox, SandboxControl, SandboxSettings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+DOCS_MAILBOX = "af412a6c-657f-445b-892c-b6b1fa41ad1b"
+
+
+class Api:
+    """A thin client for the sandbox's /api/v1 surface, with one key."""
+
+    def __init__(self, base_url: str, key: str | None = FULL_KEY) -> None:
+        self.base_url = base_url
+        self.session = requests.Session()
+        if key is not None:
+            self.session.headers["Authorization"] = f"Bearer {key}"
+
+    def post(self, report: str, body: dict[str, Any], **params: Any) -> requests.Response:
+        url = f"{self.base_url}/api/v1/reports/{report}"
+        return self.session.post(url, json=body, params=params, timeout=10)
+
+    def get(self, url: str) -> requests.Response:
+        if url.startswith("/"):
+            url = self.base_url + url
+        return self.session.get(url, timeout=10)
+
+    def run_to_done(self, report: str, body: dict[str, Any], **params: Any) -> dict[str, Any]:
+        answer = self.post(report, body, **params)
+        assert answer.status_code == 200, answer.text
+        envelope = answer.json()
+        deadline = time.monotonic() + 10
+        while envelope["status"] == "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+            envelope = self.get(envelope["_links"]["self"]["href"]).json()
+        return dict(envelope)
+
+    def all_rows(self, report: str, body: dict[str, Any], **params: Any) -> list[dict[str, Any]]:
+        envelope = self.run_to_done(report, body, **params)
+        rows = list(envelope["result"]["data"])
+        while "next" in envelope["_links"]:
+            envelope = self.get(envelope["_links"]["next"]["href"]).json()
+            rows.extend(envelope["result"]["data"])
+        return rows
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    settings = SandboxSettings(run_seconds=0.05, requests_per_minute=0, max_running_runs=0)
+    with Sandbox(settings) as running:
+        yield running
+
+
+@pytest.fixture
+def api(sandbox: Sandbox) -> Api:
+    return Api(sandbox.base_url)
+
+
+@pytest.fixture
+def control(sandbox: Sandbox) -> SandboxControl:
+    return SandboxControl(sandbox.base_url)
