@@ -1,0 +1,66 @@
+"""The mailbox directory: ``GET /api/v1/admin/mailboxes``, fetched once per run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tap_emailgistics.errors import EmailgisticsError, SettingsError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+
+class MailboxDirectory:
+    """The mailboxes the key can see, loaded lazily through a stream's transport."""
+
+    def __init__(self, loader: Callable[[], Iterable[dict[str, Any]]]) -> None:
+        """``loader`` performs the request (with the stream's auth and retries)."""
+        self._loader = loader
+        self._mailboxes: list[dict[str, Any]] | None = None
+
+    def mailboxes(self) -> list[dict[str, Any]]:
+        """Every mailbox the key can see (active and inactive)."""
+        if self._mailboxes is None:
+            self._mailboxes = list(self._loader())
+        return self._mailboxes
+
+    def get(self, mailbox_id: str) -> dict[str, Any]:
+        """One mailbox by id."""
+        for mailbox in self.mailboxes():
+            if mailbox["mailboxId"] == mailbox_id:
+                return mailbox
+        msg = f"Mailbox {mailbox_id} is not visible to this API key."
+        raise EmailgisticsError(msg)
+
+    def selected_ids(self, configured: tuple[str, ...] | None) -> list[str]:
+        """``mailbox_ids`` after checking the key sees each; default: active mailboxes."""
+        visible = {m["mailboxId"]: m for m in self.mailboxes()}
+        if configured is None:
+            return [m["mailboxId"] for m in self.mailboxes() if m.get("active", True)]
+        missing = [mailbox_id for mailbox_id in configured if mailbox_id not in visible]
+        if missing:
+            msg = (
+                f"Setting mailbox_ids names mailbox {', '.join(missing)}, which this API key "
+                "cannot see (not in its allowlist, or it does not exist): add it to the "
+                "key's allowlist in Emailgistics Admin, or remove it from mailbox_ids."
+            )
+            raise SettingsError(msg)
+        return list(configured)
+
+    def zone(self, mailbox_id: str) -> ZoneInfo:
+        """The mailbox's IANA time zone."""
+        name = self.get(mailbox_id).get("timeZone") or "UTC"
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            msg = (
+                f"Mailbox {mailbox_id} has time zone {name!r}, which this machine does not "
+                "know: upgrade the tzdata package."
+            )
+            raise EmailgisticsError(msg) from None
+
+    def local_now(self, mailbox_id: str) -> datetime:
+        """Now, as wall-clock time in the mailbox's zone."""
+        return datetime.now(self.zone(mailbox_id)).replace(tzinfo=None, microsecond=0)

@@ -1,0 +1,226 @@
+"""The tap's settings: their JSON Schema and their checks, before any HTTP call."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from jsonschema import Draft7Validator
+from singer_sdk import typing as th
+
+from tap_emailgistics.errors import SettingsError
+from tap_emailgistics.windows import PERIODS
+
+DEFAULT_BASE_URL = "https://c1.emailgistics.com"
+DEFAULT_WINDOW_DAYS = {"hour": 7, "day": 92, "week": 364, "month": 1096}
+
+
+def _window_days() -> th.ObjectType:
+    return th.ObjectType(
+        *(
+            th.Property(p, th.IntegerType(minimum=1), title=f"{p.title()} window (days)")
+            for p in PERIODS
+        ),
+        additional_properties=False,
+    )
+
+
+CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
+    th.Property(
+        "api_key",
+        th.StringType(min_length=1),
+        required=True,
+        secret=True,
+        title="API key",
+        description="Emailgistics API key (Bearer). Needs the `reporting` scope and "
+        "every extracted mailbox in its allowlist. Sent only to `base_url`.",
+    ),
+    th.Property(
+        "base_url",
+        th.StringType(pattern=r"^https?://[^/?#]+/?$"),
+        default=DEFAULT_BASE_URL,
+        title="Base URL",
+        description="Scheme and host of your Emailgistics region, without a path.",
+    ),
+    th.Property(
+        "mailbox_ids",
+        th.ArrayType(th.StringType(min_length=1)),
+        title="Mailbox IDs",
+        description="Mailboxes to extract. Default: every active mailbox the key can "
+        "see. An id the key cannot see stops the run before any report is requested.",
+    ),
+    th.Property(
+        "start_date",
+        th.DateTimeType,
+        required=True,
+        title="Start date",
+        description="Earliest period to extract for a mailbox/period without state. "
+        "Read as wall-clock time in each mailbox's zone (an offset or Z is ignored), "
+        "so 2026-01-01 is local midnight in every mailbox.",
+    ),
+    th.Property(
+        "end_date",
+        th.DateTimeType,
+        title="End date",
+        description="Extract periods up to this mailbox-local wall-clock time "
+        "(exclusive, rounded up to a whole period). Default: now in each mailbox's zone.",
+    ),
+    th.Property(
+        "periods",
+        th.ArrayType(th.StringType(allowed_values=list(PERIODS))),
+        default=["day"],
+        title="Periods",
+        description="Report periods to extract (hour, day, week, month); each is its "
+        "own partition with its own rows and bookmark.",
+    ),
+    th.Property(
+        "users",
+        th.ArrayType(th.StringType(min_length=1)),
+        title="Users",
+        description="User ids for the user reports ('unknown' = activity with no "
+        "identifiable user). Default: every user of the mailbox.",
+    ),
+    th.Property(
+        "domains",
+        th.ArrayType(th.StringType(min_length=1)),
+        title="Domains",
+        description="Sender domains for the domain reports (exact, case-insensitive). "
+        "Default: every domain with activity.",
+    ),
+    th.Property(
+        "include_details",
+        th.BooleanType,
+        default=False,
+        title="Include details",
+        description="Add userName, userEmail and userActive to user report rows.",
+    ),
+    th.Property(
+        "page_size",
+        th.IntegerType(minimum=1, maximum=500),
+        default=500,
+        title="Page size",
+        description="Rows per result page (the API caps it at 500).",
+    ),
+    th.Property(
+        "poll_initial_seconds",
+        th.NumberType(minimum=0),
+        default=2,
+        title="First poll wait (s)",
+        description="Wait before the first poll of a running report; doubles each poll.",
+    ),
+    th.Property(
+        "poll_max_seconds",
+        th.NumberType(minimum=0),
+        default=30,
+        title="Longest poll wait (s)",
+        description="Cap of the doubling poll wait.",
+    ),
+    th.Property(
+        "poll_jitter",
+        th.NumberType(minimum=0, maximum=1),
+        default=0.2,
+        title="Poll jitter",
+        description="Random extra fraction (0-1) added to each poll wait.",
+    ),
+    th.Property(
+        "run_deadline_minutes",
+        th.NumberType(minimum=0),
+        default=45,
+        title="Run deadline (min)",
+        description="Give up on a report run still running after this many minutes.",
+    ),
+    th.Property(
+        "run_error_retries",
+        th.IntegerType(minimum=0),
+        default=2,
+        title="Run error retries",
+        description="How often a run that ends in status 'error' is re-created "
+        "before the mailbox/period fails.",
+    ),
+    th.Property(
+        "requests_per_minute",
+        th.IntegerType(minimum=1),
+        default=90,
+        title="Requests per minute",
+        description="Pace of this tap's requests, polls included. The account allows "
+        "100/min shared by all its keys: leave headroom for other clients.",
+    ),
+    th.Property(
+        "window_days",
+        _window_days(),
+        title="Window sizes (days)",
+        description="Longest range per report run, by period. Default: hour 7, "
+        "day 92, week 364, month 1096. State is saved after every window.",
+    ),
+).to_dict()
+CONFIG_SCHEMA["additionalProperties"] = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Parsed settings, after every check."""
+
+    base_url: str
+    mailbox_ids: tuple[str, ...] | None
+    start: datetime  # naive, mailbox-local wall clock
+    end: datetime | None  # naive, mailbox-local wall clock; None = now per mailbox
+    periods: tuple[str, ...]
+    window_days: dict[str, int]
+
+
+def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
+    """Validate ``config`` against ``schema`` and the rules between settings."""
+    errors = sorted(Draft7Validator(schema).iter_errors(config), key=lambda e: list(e.path))
+    if errors:
+        raise SettingsError(_explain(errors[0], schema))
+    start = wall_clock(config["start_date"], "start_date")
+    end = wall_clock(config["end_date"], "end_date") if config.get("end_date") else None
+    if end is not None and end <= start:
+        msg = (
+            f"Setting end_date ({config['end_date']}) is not after start_date "
+            f"({config['start_date']}): set a later end_date, or remove it to extract "
+            "up to now."
+        )
+        raise SettingsError(msg)
+    periods = tuple(dict.fromkeys(config.get("periods") or ["day"]))
+    return Settings(
+        base_url=str(config.get("base_url") or DEFAULT_BASE_URL).rstrip("/"),
+        mailbox_ids=tuple(config["mailbox_ids"]) if config.get("mailbox_ids") else None,
+        start=start,
+        end=end,
+        periods=periods,
+        window_days={**DEFAULT_WINDOW_DAYS, **(config.get("window_days") or {})},
+    )
+
+
+def _explain(error: Any, schema: dict[str, Any]) -> str:  # noqa: ANN401 - a jsonschema error
+    if error.validator == "additionalProperties" and not error.path:
+        known = ", ".join(sorted(schema["properties"]))
+        unknown = ", ".join(sorted(set(error.instance) - set(schema["properties"])))
+        return f"Unknown setting(s): {unknown}. Check the spelling; known settings: {known}."
+    if error.validator == "required":
+        name = error.message.split("'")[1]
+        return f"Setting {name} is required: set it in your config or meltano.yml."
+    where = ".".join(str(p) for p in error.path) or "config"
+    shown = "<secret>" if where == "api_key" else repr(error.instance)
+    reason = error.message.replace(repr(error.instance), "the value")
+    return f"Setting {where} is invalid ({shown}): {reason}."
+
+
+_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+
+
+def wall_clock(value: str, setting: str) -> datetime:
+    """A date or date-time setting as naive wall-clock time (any offset is ignored)."""
+    text = _OFFSET.sub("", value.strip())
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        msg = (
+            f"Setting {setting} is not an ISO 8601 date or date-time ({value!r}): "
+            "use e.g. 2026-01-01 or 2026-01-01T00:00:00."
+        )
+        raise SettingsError(msg) from None
+    return parsed.replace(tzinfo=None)

@@ -1,0 +1,1 @@
+"""Stream classes: the mailbox directory streams and the report streams."""

@@ -1,0 +1,91 @@
+"""The Emailgistics tap: settings, shared services and stream discovery."""
+
+from __future__ import annotations
+
+import copy
+from functools import cached_property
+from typing import Any, ClassVar
+
+from singer_sdk import Stream, Tap
+from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
+from typing_extensions import override
+
+from tap_emailgistics.client import RequestPacer
+from tap_emailgistics.directory import MailboxDirectory
+from tap_emailgistics.pagination import LinkGuard, PollPolicy
+from tap_emailgistics.registry import stream_definitions
+from tap_emailgistics.services import TapServices
+from tap_emailgistics.settings import CONFIG_SCHEMA, check_settings
+from tap_emailgistics.streams.mailboxes import (
+    MailboxesStream,
+    MailboxTagsStream,
+    MailboxUsersStream,
+)
+from tap_emailgistics.streams.reports import ReportStream
+
+
+class TapEmailgistics(Tap):
+    """Singer tap for Emailgistics mailbox, user and sender-domain performance reports."""
+
+    name = "tap-emailgistics"
+    config_jsonschema: ClassVar[dict[str, Any]] = CONFIG_SCHEMA
+    capabilities: ClassVar[list[Any]] = [
+        PluginCapabilities.ABOUT,
+        TapCapabilities.CATALOG,
+        TapCapabilities.DISCOVER,
+        TapCapabilities.STATE,
+        PluginCapabilities.STREAM_MAPS,
+        PluginCapabilities.FLATTENING,
+        PluginCapabilities.STRUCTURED_LOGGING,
+    ]
+
+    def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:  # noqa: ANN401
+        """Check settings ourselves, so a bad one is one actionable line (see cli.py)."""
+        super().__init__(*args, validate_config=False, **kwargs)
+        self._validate = validate_config
+        if validate_config:
+            _ = self.services
+
+    @classmethod
+    def full_config_schema(cls) -> dict[str, Any]:
+        """Our settings plus the SDK's built-in ones (stream maps, flattening)."""
+        schema = copy.deepcopy(cls.config_jsonschema)
+        cls.append_builtin_config(schema)
+        return schema
+
+    @cached_property
+    def services(self) -> TapServices:
+        """Shared collaborators, built once from checked settings."""
+        settings = check_settings(dict(self.config), self.full_config_schema())
+        config = self.config
+        mailboxes = self._mailboxes_stream
+        return TapServices(
+            settings=settings,
+            pacer=RequestPacer(int(config.get("requests_per_minute", 90))),
+            directory=MailboxDirectory(mailboxes.fetch),
+            guard=LinkGuard(settings.base_url),
+            poll_policy=PollPolicy(
+                initial_seconds=float(config.get("poll_initial_seconds", 2)),
+                max_seconds=float(config.get("poll_max_seconds", 30)),
+                jitter=float(config.get("poll_jitter", 0.2)),
+                deadline_seconds=float(config.get("run_deadline_minutes", 45)) * 60,
+            ),
+            run_error_retries=int(config.get("run_error_retries", 2)),
+        )
+
+    @cached_property
+    def _mailboxes_stream(self) -> MailboxesStream:
+        return MailboxesStream(self, lambda: self.services)
+
+    @override
+    def discover_streams(self) -> list[Stream]:
+        def services() -> TapServices:
+            return self.services
+
+        streams: list[Stream] = [
+            self._mailboxes_stream,
+            MailboxUsersStream(self, services),
+            MailboxTagsStream(self, services),
+        ]
+        streams.extend(ReportStream(self, d, services) for d in stream_definitions())
+        return streams
