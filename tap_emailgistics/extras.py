@@ -19,7 +19,7 @@ class ExtraFieldKeeper:
         self._reported: set[str] = set()
 
     def keep(self, record: dict[str, Any]) -> dict[str, Any]:
-        """The record with undeclared columns gathered in ``extraFields`` (or null)."""
+        """The record with undeclared columns gathered in ``extraFields`` ({} if none)."""
         extras = {k: v for k, v in record.items() if k not in self.declared}
         for name in sorted(extras.keys() - self._reported):
             self.logger.warning(
@@ -31,5 +31,5 @@ class ExtraFieldKeeper:
             )
             self._reported.add(name)
         kept = {k: v for k, v in record.items() if k in self.declared}
-        kept[EXTRA_FIELDS] = extras or None
+        kept[EXTRA_FIELDS] = extras
         return kept

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-import requests_mock as rm
 
 from tap_emailgistics.errors import ForeignLinkError, RunFailedError
 
 from .conftest import REPORT_URL, RESULT_URL, make_tap, monthly_rows, seed
+
+if TYPE_CHECKING:
+    import requests_mock as rm
 
 
 def records(context: dict[str, str], **overrides: Any) -> list[dict[str, Any]]:
@@ -86,7 +88,7 @@ def test_given_a_link_to_another_host_when_paging_then_fatal_and_the_key_stays_h
     evil = seed("monthly_done", data=monthly_rows(1))
     evil["_links"]["next"] = {"href": "https://evil.example.net/steal?x=1", "method": "GET"}
     requests_mock.post(REPORT_URL, json=evil)
-    with pytest.raises(ForeignLinkError, match="evil.example.net"):
+    with pytest.raises(ForeignLinkError, match=r"evil\.example\.net"):
         records(context)
     assert all("evil" not in r.url for r in requests_mock.request_history)
 
@@ -123,3 +125,5 @@ def test_given_an_undeclared_column_when_synced_then_it_is_kept_in_extra_fields(
     rows = [{**monthly_rows(1)[0], "sentimentScore": 0.7}]
     requests_mock.post(REPORT_URL, json=seed("monthly_done", data=rows))
     assert records(context)[0]["extraFields"] == {"sentimentScore": 0.7}
+    requests_mock.post(REPORT_URL, json=seed("monthly_done", data=monthly_rows(1)))
+    assert records(context)[0]["extraFields"] == {}

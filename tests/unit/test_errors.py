@@ -1,0 +1,78 @@
+"""Error mapping: one case per HTTP status, with requests-mock."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tap_emailgistics.errors import ApiAccessError
+
+from .conftest import REPORT_URL, make_tap, monthly_rows, seed
+
+if TYPE_CHECKING:
+    import requests_mock as rm
+
+
+def sync(context: dict[str, str]) -> list[dict[str, Any]]:
+    return list(make_tap().streams["mailbox_performance"].get_records(context))
+
+
+def error(status: int, message: str) -> dict[str, Any]:
+    return {"status_code": status,
+            "json": {"status": "error", "error": {"code": str(status), "message": message}}}
+
+
+@pytest.mark.parametrize(
+    ("status", "fragment"),
+    [
+        (400, "check start_date, end_date, periods"),
+        (401, "check api_key"),
+        (403, "`reporting` scope"),
+        (404, "not in this key's allowlist"),
+        (302, "check base_url"),
+    ],
+)
+def test_given_a_fatal_status_when_posting_then_one_actionable_error_without_the_key(
+    requests_mock: rm.Mocker, context: dict[str, str], status: int, fragment: str,
+) -> None:
+    requests_mock.post(REPORT_URL, **error(status, "nope"))
+    with pytest.raises(ApiAccessError, match=fragment) as caught:
+        sync(context)
+    assert "\n" not in str(caught.value)
+    assert "unit-test-secret-key" not in str(caught.value)
+    assert len([r for r in requests_mock.request_history if r.method == "POST"]) == 1
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503])
+def test_given_a_transient_status_when_posting_then_retried_after_retry_after(
+    requests_mock: rm.Mocker, context: dict[str, str], status: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr("time.sleep", slept.append)
+    transient = error(status, "busy")
+    transient["headers"] = {"Retry-After": "7"}
+    requests_mock.post(REPORT_URL, [transient, {"json": seed("monthly_done",
+                                                             data=monthly_rows(1, 2))}])
+    assert len(sync(context)) == 2
+    assert any(7 <= s <= 8 for s in slept)  # Retry-After plus at most 1 s of jitter
+
+
+def test_given_a_truncated_body_when_reading_then_the_request_is_repeated(
+    requests_mock: rm.Mocker, context: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("time.sleep", lambda _: None)
+    done = seed("monthly_done", data=monthly_rows(1))
+    requests_mock.post(REPORT_URL, [{"text": '{"_links": {"se'}, {"json": done}])
+    assert len(sync(context)) == 1
+
+
+def test_given_every_request_when_sent_then_bearer_goes_only_to_the_configured_host(
+    requests_mock: rm.Mocker, context: dict[str, str],
+) -> None:
+    requests_mock.post(REPORT_URL, json=seed("monthly_done", data=monthly_rows(1)))
+    sync(context)
+    for request in requests_mock.request_history:
+        assert request.headers["Authorization"] == "Bearer unit-test-secret-key"
+        assert request.url.startswith("https://c1.emailgistics.com/")

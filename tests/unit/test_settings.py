@@ -1,0 +1,63 @@
+"""Settings: every bad input is one line, non-zero exit, before any HTTP call."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tap_emailgistics.errors import SettingsError
+
+from .conftest import CONFIG, make_tap
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"mailbox_idz": ["x"]}, "Unknown setting(s): mailbox_idz"),
+        ({"page_size": "big"}, "Setting page_size is invalid"),
+        ({"page_size": 900}, "Setting page_size is invalid"),
+        ({"periods": ["year"]}, "Setting periods.0 is invalid"),
+        ({"end_date": "2025-06-01"}, "end_date (2025-06-01) is not after start_date"),
+        ({"start_date": "soon"}, "start_date is not an ISO 8601"),
+        ({"api_key": 12}, "Setting api_key is invalid (<secret>)"),
+    ],
+)
+def test_given_a_bad_setting_when_the_tap_starts_then_one_clear_line(
+    change: dict[str, Any], fragment: str,
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        make_tap(**change)
+    assert fragment in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_given_a_bad_config_file_when_run_from_the_cli_then_exit_1_and_one_line(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({**CONFIG, "periods": ["fortnight"],
+                                  "base_url": "http://127.0.0.1:9"}))
+    done = subprocess.run([sys.executable, "-m", "tap_emailgistics", "--config", str(config)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if "error" in line.lower()]
+    assert errors == ["tap-emailgistics: error: Setting periods.0 is invalid ('fortnight'): "
+                      "the value is not one of ['hour', 'day', 'week', 'month']."]
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_given_an_unseen_mailbox_id_when_syncing_then_it_is_named_before_any_report(
+    requests_mock: Any,
+) -> None:
+    tap = make_tap(mailbox_ids=["not-in-allowlist"])
+    with pytest.raises(SettingsError, match="names mailbox not-in-allowlist"):
+        _ = tap.streams["mailbox_performance"].partitions
+    assert all("/reports/" not in r.url for r in requests_mock.request_history)
