@@ -20,7 +20,13 @@ DEFAULT_WINDOW_DAYS = {"hour": 7, "day": 92, "week": 364, "month": 1096}
 def _window_days() -> th.ObjectType:
     return th.ObjectType(
         *(
-            th.Property(p, th.IntegerType(minimum=1), title=f"{p.title()} window (days)")
+            th.Property(
+                p,
+                th.IntegerType(minimum=1),
+                title=f"{p.title()} window (days)",
+                description=f"Longest range of one {p} report run, in days "
+                f"(default {DEFAULT_WINDOW_DAYS[p]}).",
+            )
             for p in PERIODS
         ),
         additional_properties=False,

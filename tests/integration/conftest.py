@@ -20,8 +20,15 @@ FAST_POLLING = {"poll_initial_seconds": 0.02, "poll_max_seconds": 0.05, "poll_ji
 
 
 def tap_config(base_url: str, **overrides: Any) -> dict[str, Any]:
-    return {"api_key": FULL_KEY, "base_url": base_url, "start_date": "2026-04-20",
-            "end_date": "2026-05-03", "periods": ["day"], **FAST_POLLING, **overrides}
+    return {
+        "api_key": FULL_KEY,
+        "base_url": base_url,
+        "start_date": "2026-04-20",
+        "end_date": "2026-05-03",
+        "periods": ["day"],
+        **FAST_POLLING,
+        **overrides,
+    }
 
 
 @dataclass
@@ -35,8 +42,12 @@ class TapRun:
         return [m["record"] for m in self.records if m["stream"] == stream]
 
 
-def run_tap(tmp_path: Path, config: dict[str, Any], state: dict[str, Any] | None = None,
-            catalog: Path | None = None) -> TapRun:
+def run_tap(
+    tmp_path: Path,
+    config: dict[str, Any],
+    state: dict[str, Any] | None = None,
+    catalog: Path | None = None,
+) -> TapRun:
     """Run the installed tap as a user would: a process, a config file, stdout."""
     config_file = tmp_path / "config.json"
     config_file.write_text(json.dumps(config))

@@ -22,19 +22,28 @@ START, END = "2026-04-20", "2026-05-03"
 
 
 def key(row: dict[str, Any], dimension: str | None) -> tuple[Any, ...]:
-    return (row["mailboxId"], row["period"], row["startDateTimeUtc"],
-            row.get(dimension) if dimension else None)
+    return (
+        row["mailboxId"],
+        row["period"],
+        row["startDateTimeUtc"],
+        row.get(dimension) if dimension else None,
+    )
 
 
 def truth(control: SandboxControl, stream: str, mailbox_ids: list[str]) -> dict[Any, Any]:
     report, dimension = STREAMS[stream]
     expected = {}
     for mailbox_id in mailbox_ids:
-        for row in control.truth(report=report, mailboxId=mailbox_id, period="day",
-                                 start=f"{START}T00:00:00", end="2026-05-02T23:59:59",
-                                 fieldGroup="replyData,closeData"):
-            row = {**row, "mailboxId": mailbox_id, "period": "day"}
-            expected[key(row, dimension)] = row
+        for row in control.truth(
+            report=report,
+            mailboxId=mailbox_id,
+            period="day",
+            start=f"{START}T00:00:00",
+            end="2026-05-02T23:59:59",
+            fieldGroup="replyData,closeData",
+        ):
+            full = {**row, "mailboxId": mailbox_id, "period": "day"}
+            expected[key(full, dimension)] = full
     return expected
 
 
@@ -65,7 +74,9 @@ def report_posts(control: SandboxControl) -> list[dict[str, Any]]:
 
 
 def test_given_a_full_sync_when_compared_then_every_row_equals_the_ground_truth(
-    sandbox: Sandbox, control: SandboxControl, tmp_path: Path,
+    sandbox: Sandbox,
+    control: SandboxControl,
+    tmp_path: Path,
 ) -> None:
     run = run_tap(tmp_path, tap_config(sandbox.base_url, start_date=START, end_date=END))
     assert run.returncode == 0, run.stderr
@@ -76,7 +87,9 @@ def test_given_a_full_sync_when_compared_then_every_row_equals_the_ground_truth(
 
 
 def test_given_state_when_rerun_and_after_a_day_then_only_provisional_periods_are_fetched(
-    sandbox: Sandbox, control: SandboxControl, tmp_path: Path,
+    sandbox: Sandbox,
+    control: SandboxControl,
+    tmp_path: Path,
 ) -> None:
     config = tap_config(sandbox.base_url, start_date=START, end_date=END)
     first = run_tap(tmp_path, config)
@@ -100,12 +113,19 @@ def test_given_state_when_rerun_and_after_a_day_then_only_provisional_periods_ar
 
 
 def test_given_a_failure_in_mailbox_2_when_the_tap_stops_then_mailbox_1_keeps_its_bookmark(
-    sandbox: Sandbox, control: SandboxControl, tmp_path: Path,
+    sandbox: Sandbox,
+    control: SandboxControl,
+    tmp_path: Path,
 ) -> None:
     first, second = active_ids(control)[:2]
     control.set_faults([{"kind": "run_error", "mailbox_id": second}])
-    config = tap_config(sandbox.base_url, start_date=START, end_date=END,
-                        mailbox_ids=[first, second], run_error_retries=1)
+    config = tap_config(
+        sandbox.base_url,
+        start_date=START,
+        end_date=END,
+        mailbox_ids=[first, second],
+        run_error_retries=1,
+    )
     run = run_tap(tmp_path, config)
     assert run.returncode != 0
     assert "Report run failed" in run.stderr

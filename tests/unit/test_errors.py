@@ -19,8 +19,10 @@ def sync(context: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def error(status: int, message: str) -> dict[str, Any]:
-    return {"status_code": status,
-            "json": {"status": "error", "error": {"code": str(status), "message": message}}}
+    return {
+        "status_code": status,
+        "json": {"status": "error", "error": {"code": str(status), "message": message}},
+    }
 
 
 @pytest.mark.parametrize(
@@ -34,7 +36,10 @@ def error(status: int, message: str) -> dict[str, Any]:
     ],
 )
 def test_given_a_fatal_status_when_posting_then_one_actionable_error_without_the_key(
-    requests_mock: rm.Mocker, context: dict[str, str], status: int, fragment: str,
+    requests_mock: rm.Mocker,
+    context: dict[str, str],
+    status: int,
+    fragment: str,
 ) -> None:
     requests_mock.post(REPORT_URL, **error(status, "nope"))
     with pytest.raises(ApiAccessError, match=fragment) as caught:
@@ -46,21 +51,26 @@ def test_given_a_fatal_status_when_posting_then_one_actionable_error_without_the
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503])
 def test_given_a_transient_status_when_posting_then_retried_after_retry_after(
-    requests_mock: rm.Mocker, context: dict[str, str], status: int,
+    requests_mock: rm.Mocker,
+    context: dict[str, str],
+    status: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     slept: list[float] = []
     monkeypatch.setattr("time.sleep", slept.append)
     transient = error(status, "busy")
     transient["headers"] = {"Retry-After": "7"}
-    requests_mock.post(REPORT_URL, [transient, {"json": seed("monthly_done",
-                                                             data=monthly_rows(1, 2))}])
+    requests_mock.post(
+        REPORT_URL, [transient, {"json": seed("monthly_done", data=monthly_rows(1, 2))}]
+    )
     assert len(sync(context)) == 2
     assert any(7 <= s <= 8 for s in slept)  # Retry-After plus at most 1 s of jitter
 
 
 def test_given_a_truncated_body_when_reading_then_the_request_is_repeated(
-    requests_mock: rm.Mocker, context: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+    requests_mock: rm.Mocker,
+    context: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("time.sleep", lambda _: None)
     done = seed("monthly_done", data=monthly_rows(1))
@@ -69,7 +79,8 @@ def test_given_a_truncated_body_when_reading_then_the_request_is_repeated(
 
 
 def test_given_every_request_when_sent_then_bearer_goes_only_to_the_configured_host(
-    requests_mock: rm.Mocker, context: dict[str, str],
+    requests_mock: rm.Mocker,
+    context: dict[str, str],
 ) -> None:
     requests_mock.post(REPORT_URL, json=seed("monthly_done", data=monthly_rows(1)))
     sync(context)

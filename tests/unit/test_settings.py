@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     ],
 )
 def test_given_a_bad_setting_when_the_tap_starts_then_one_clear_line(
-    change: dict[str, Any], fragment: str,
+    change: dict[str, Any],
+    fragment: str,
 ) -> None:
     with pytest.raises(SettingsError) as caught:
         make_tap(**change)
@@ -42,14 +43,24 @@ def test_given_a_bad_config_file_when_run_from_the_cli_then_exit_1_and_one_line(
     tmp_path: Path,
 ) -> None:
     config = tmp_path / "config.json"
-    config.write_text(json.dumps({**CONFIG, "periods": ["fortnight"],
-                                  "base_url": "http://127.0.0.1:9"}))
-    done = subprocess.run([sys.executable, "-m", "tap_emailgistics", "--config", str(config)],
-                          capture_output=True, text=True, timeout=60, check=False)
+    config.write_text(
+        json.dumps({**CONFIG, "periods": ["fortnight"], "base_url": "http://127.0.0.1:9"})
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "tap_emailgistics", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 1
     errors = [line for line in done.stderr.splitlines() if "error" in line.lower()]
-    assert errors == ["tap-emailgistics: error: Setting periods.0 is invalid ('fortnight'): "
-                      "the value is not one of ['hour', 'day', 'week', 'month']."]
+    assert errors == [
+        (
+            "tap-emailgistics: error: Setting periods.0 is invalid ('fortnight'): "
+            "the value is not one of ['hour', 'day', 'week', 'month']."
+        )
+    ]
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
 

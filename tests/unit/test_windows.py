@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -42,10 +43,14 @@ def at(text: str) -> datetime:
     ],
 )
 def test_given_a_cutoff_when_a_window_completes_then_the_bookmark_is_the_first_open_period(
-    period: str, window: tuple[str, str], cutoff: str | None, expected: str,
+    period: str,
+    window: tuple[str, str],
+    cutoff: str | None,
+    expected: str,
 ) -> None:
-    result = bookmark_after(Window(at(window[0]), at(window[1])), period, NEW_YORK,
-                            parse_cutoff(cutoff, NEW_YORK))
+    result = bookmark_after(
+        Window(at(window[0]), at(window[1])), period, NEW_YORK, parse_cutoff(cutoff, NEW_YORK)
+    )
     assert result == at(expected)
 
 
@@ -58,20 +63,36 @@ def test_given_a_long_range_when_cut_then_windows_are_period_aligned_and_bounded
     assert windows[0].start == at("2026-01-15")
     assert windows[-1].end == at("2026-07-01")
     assert all((w.end - w.start).days <= 92 for w in windows)
-    assert all(a.end == b.start for a, b in zip(windows, windows[1:], strict=False))
+    assert all(a.end == b.start for a, b in itertools.pairwise(windows))
     months = cut_windows(at("2026-01-10"), at("2026-03-05"), "month", 1)
     assert [(w.start.month, w.end.month) for w in months] == [(1, 2), (2, 3), (3, 4)]
     assert Window(at("2026-01-01"), at("2026-05-01")).request_bounds() == (
-        "2026-01-01T00:00:00", "2026-04-30T23:59:59")
+        "2026-01-01T00:00:00",
+        "2026-04-30T23:59:59",
+    )
 
 
 def test_given_a_repeated_dst_hour_when_rows_arrive_then_each_gets_its_own_utc_start() -> None:
     clock = RowClock(NEW_YORK, "hour")
-    starts = [format_utc(clock.utc_start(t, d)) for t, d in [
-        ("2026-11-01T00:00:00", "a"), ("2026-11-01T01:00:00", "a"), ("2026-11-01T01:00:00", "b"),
-        ("2026-11-01T01:00:00", "a"), ("2026-11-01T01:00:00", "b"), ("2026-11-01T02:00:00", "a")]]
-    assert starts == ["2026-11-01T04:00:00Z", "2026-11-01T05:00:00Z", "2026-11-01T05:00:00Z",
-                      "2026-11-01T06:00:00Z", "2026-11-01T06:00:00Z", "2026-11-01T07:00:00Z"]
+    starts = [
+        format_utc(clock.utc_start(t, d))
+        for t, d in [
+            ("2026-11-01T00:00:00", "a"),
+            ("2026-11-01T01:00:00", "a"),
+            ("2026-11-01T01:00:00", "b"),
+            ("2026-11-01T01:00:00", "a"),
+            ("2026-11-01T01:00:00", "b"),
+            ("2026-11-01T02:00:00", "a"),
+        ]
+    ]
+    assert starts == [
+        "2026-11-01T04:00:00Z",
+        "2026-11-01T05:00:00Z",
+        "2026-11-01T05:00:00Z",
+        "2026-11-01T06:00:00Z",
+        "2026-11-01T06:00:00Z",
+        "2026-11-01T07:00:00Z",
+    ]
 
 
 def test_given_dst_days_when_judging_finality_then_the_25_hour_day_ends_at_local_midnight() -> None:
