@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
     import requests
     from backoff.types import Details
+    from singer_sdk import Tap
+
+    from tap_emailgistics.services import TapServices
 
 _RETRY_CAP_SECONDS = 120.0
 
@@ -75,11 +78,25 @@ class EmailgisticsStream(RESTStream[Any]):
     def authenticator(self) -> BearerTokenAuthenticator:
         return BearerTokenAuthenticator(token=self.config["api_key"])
 
+    def __init__(
+        self,
+        tap: Tap,
+        services: Callable[[], TapServices],
+        **kwargs: Any,  # noqa: ANN401
+    ) -> None:
+        """``services`` gives the tap's shared collaborators once settings are checked."""
+        super().__init__(tap, **kwargs)
+        self._services = services
+
+    @property
+    def services(self) -> TapServices:
+        """Settings, pacer, directory, link guard and poll policy shared by the tap."""
+        return self._services()
+
     @property
     def pacer(self) -> RequestPacer:
-        """The tap-wide pacer (see ``TapEmailgistics.pacer``)."""
-        pacer: RequestPacer = self._tap.pacer  # type: ignore[attr-defined]
-        return pacer
+        """The tap-wide pacer: the API's limit is per account, not per stream."""
+        return self.services.pacer
 
     @override
     def request_decorator(self, func: Callable[..., Any]) -> Callable[..., Any]:

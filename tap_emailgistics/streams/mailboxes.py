@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
     from singer_sdk.pagination import BaseAPIPaginator
 
-    from tap_emailgistics.client import RequestPacer
     from tap_emailgistics.services import TapServices
 
 
@@ -32,15 +31,9 @@ class MailboxesStream(EmailgisticsStream):
     schema = STREAM_SCHEMA
 
     def __init__(self, tap: Tap, services: Callable[[], TapServices]) -> None:
-        """``services`` gives the tap's shared collaborators once settings are checked."""
-        super().__init__(tap)
-        self._services = services
+        """See ``EmailgisticsStream``."""
+        super().__init__(tap, services)
         self._keeper = ExtraFieldKeeper(self.name, set(self.schema["properties"]), self.logger)
-
-    @property
-    @override
-    def pacer(self) -> RequestPacer:
-        return self._services().pacer
 
     @override
     def get_new_paginator(self) -> BaseAPIPaginator[Any] | None:
@@ -52,7 +45,7 @@ class MailboxesStream(EmailgisticsStream):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        for mailbox in self._services().directory.mailboxes():
+        for mailbox in self.services.directory.mailboxes():
             yield self._keeper.keep(dict(mailbox))
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
-from tap_emailgistics.client import EmailgisticsStream, RequestPacer
+from tap_emailgistics.client import EmailgisticsStream
 from tap_emailgistics.errors import ResultExpiredError, RunFailedError
 from tap_emailgistics.extras import ExtraFieldKeeper
 from tap_emailgistics.pagination import ReportRunPaginator, RunLink, envelope_of
@@ -67,7 +67,6 @@ class ReportStream(EmailgisticsStream):
     # would trip on the rows a re-created run re-emits.
     is_sorted = True
     check_sorted = False
-    state_partitioning_keys: ClassVar[list[str]] = ["mailboxId", "period"]
     schema = STREAM_SCHEMA
 
     def __init__(
@@ -76,23 +75,16 @@ class ReportStream(EmailgisticsStream):
         """Build the stream named and shaped by ``definition``."""
         self.definition = definition
         self.selected_by_default = definition.selected_by_default
-        super().__init__(
-            tap, name=definition.name, path=f"/api/v1/reports/{definition.report.path}"
-        )
+        path = f"/api/v1/reports/{definition.report.path}"
+        super().__init__(tap, services, name=definition.name, path=path)
         self.primary_keys = list(definition.primary_keys)
-        self._services = services
         self._keeper = ExtraFieldKeeper(self.name, set(self.schema["properties"]), self.logger)
         self._run: _WindowRun | None = None
 
     @property
     @override
-    def pacer(self) -> RequestPacer:
-        return self._services().pacer
-
-    @property
-    @override
     def partitions(self) -> list[dict[str, Any]]:
-        services = self._services()
+        services = self.services
         mailbox_ids = services.directory.selected_ids(services.settings.mailbox_ids)
         return [
             {"mailboxId": mailbox_id, "period": period}
@@ -104,7 +96,7 @@ class ReportStream(EmailgisticsStream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         if context is None:  # the SDK always passes a partition; be explicit anyway
             return
-        services = self._services()
+        services = self.services
         mailbox_id, period = context["mailboxId"], context["period"]
         zone = services.directory.zone(mailbox_id)
         settings = services.settings
@@ -164,7 +156,7 @@ class ReportStream(EmailgisticsStream):
     def _check_retries(
         self, error: RunFailedError, failures: int, context: Context, window: Window
     ) -> None:
-        retries = self._services().run_error_retries
+        retries = self.services.run_error_retries
         where = (
             f"mailbox {context['mailboxId']}, period {context['period']}, window from "
             f"{format_local(window.start)}"
@@ -188,7 +180,7 @@ class ReportStream(EmailgisticsStream):
 
     @override
     def get_new_paginator(self) -> ReportRunPaginator:
-        services, run = self._services(), self._require_run()
+        services, run = self.services, self._require_run()
         run.paginator = ReportRunPaginator(run.restart, services.guard, services.poll_policy)
         return run.paginator
 
@@ -201,7 +193,7 @@ class ReportStream(EmailgisticsStream):
     @override
     def get_http_request(self, *, page: PageContext[Any]) -> HTTPRequest:
         token: RunLink | None = page.next_page_token
-        guard = self._services().guard
+        guard = self.services.guard
         if token is None:
             return HTTPRequest(
                 url=self.get_url(page.stream_context),

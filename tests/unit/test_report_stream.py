@@ -1,0 +1,129 @@
+"""The report stream's state: a STATE message after every completed window.
+
+This pins the one place the tap reaches past the SDK's public API (``_flush_state``):
+if an SDK upgrade changes how state is flushed, this test says so.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from .conftest import REPORT_URL, make_tap, monthly_rows, seed
+
+if TYPE_CHECKING:
+    import pytest
+    import requests_mock as rm
+
+
+def messages(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
+
+
+def bookmark(state: dict[str, Any]) -> str | None:
+    partitions = state["bookmarks"]["mailbox_performance"]["partitions"]
+    return partitions[0].get("provisional_from") if partitions else None
+
+
+def test_given_four_monthly_windows_when_synced_then_state_follows_each_window(
+    requests_mock: rm.Mocker,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    requests_mock.post(
+        REPORT_URL,
+        [
+            {"json": seed("monthly_done", data=monthly_rows(month), dataCutoffTimestamp=None)}
+            for month in (1, 2, 3, 4)
+        ],
+    )
+    stream = make_tap(window_days={"month": 31}).streams["mailbox_performance"]
+    stream.sync()
+    trail = [
+        (
+            m["type"],
+            m["record"]["startDateTime"][:7] if m["type"] == "RECORD" else bookmark(m["value"]),
+        )
+        for m in messages(capsys)
+        if m["type"] in {"RECORD", "STATE"}
+    ]
+    assert trail[:8] == [
+        ("RECORD", "2026-01"),
+        ("STATE", "2026-02-01T00:00:00"),
+        ("RECORD", "2026-02"),
+        ("STATE", "2026-03-01T00:00:00"),
+        ("RECORD", "2026-03"),
+        ("STATE", "2026-04-01T00:00:00"),
+        ("RECORD", "2026-04"),
+        ("STATE", "2026-05-01T00:00:00"),
+    ]
+    posts = [r.json() for r in requests_mock.request_history if r.method == "POST"]
+    assert [(p["start"], p["end"]) for p in posts] == [
+        ("2026-01-01T00:00:00", "2026-01-31T23:59:59"),
+        ("2026-02-01T00:00:00", "2026-02-28T23:59:59"),
+        ("2026-03-01T00:00:00", "2026-03-31T23:59:59"),
+        ("2026-04-01T00:00:00", "2026-04-30T23:59:59"),
+    ]
+
+
+def test_given_a_provisional_window_when_later_windows_complete_then_the_bookmark_stays(
+    requests_mock: rm.Mocker,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # March is still open (cutoff inside it); April lies after the cutoff entirely.
+    requests_mock.post(
+        REPORT_URL,
+        [
+            {"json": seed("monthly_done", data=monthly_rows(1, 2), dataCutoffTimestamp=None)},
+            {
+                "json": seed(
+                    "monthly_done",
+                    data=monthly_rows(3, 4),
+                    dataCutoffTimestamp="2026-03-10T08:00:00.0",
+                )
+            },
+        ],
+    )
+    stream = make_tap(window_days={"month": 62}).streams["mailbox_performance"]
+    stream.sync()
+    out = messages(capsys)
+    states = [bookmark(m["value"]) for m in out if m["type"] == "STATE"]
+    assert states[:2] == ["2026-03-01T00:00:00", "2026-03-01T00:00:00"]
+    rows = [m["record"] for m in out if m["type"] == "RECORD"]
+    assert [(r["startDateTime"][:7], r["isFinal"], r["dataCutoffTimestamp"]) for r in rows] == [
+        ("2026-01", True, None),
+        ("2026-02", True, None),
+        ("2026-03", False, "2026-03-10T08:00:00.0"),
+        ("2026-04", False, "2026-03-10T08:00:00.0"),
+    ]
+
+
+def test_given_a_saved_bookmark_when_synced_then_the_range_starts_there(
+    requests_mock: rm.Mocker,
+) -> None:
+    requests_mock.post(REPORT_URL, json=seed("monthly_done", data=monthly_rows(4)))
+    state = {
+        "bookmarks": {
+            "mailbox_performance": {
+                "partitions": [
+                    {
+                        "context": {
+                            "mailboxId": "af412a6c-657f-445b-892c-b6b1fa41ad1b",
+                            "period": "month",
+                        },
+                        "provisional_from": "2026-04-01T00:00:00",
+                    }
+                ]
+            }
+        }
+    }
+    tap = make_tap()
+    tap.load_state(state)
+    list(
+        tap.streams["mailbox_performance"].get_records(
+            {"mailboxId": "af412a6c-657f-445b-892c-b6b1fa41ad1b", "period": "month"}
+        )
+    )
+    posts = [r.json() for r in requests_mock.request_history if r.method == "POST"]
+    assert [(p["start"], p["end"]) for p in posts] == [
+        ("2026-04-01T00:00:00", "2026-04-30T23:59:59")
+    ]
