@@ -20,6 +20,47 @@ def _instant(text: str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+_D = " (default: %(default)s)"
+#: (flag, type, default, help); every option of the command, documented by --help.
+_OPTIONS: tuple[tuple[str, Any, Any, str], ...] = (
+    ("--host", str, "127.0.0.1", "interface to bind" + _D),
+    ("--port", int, 8765, "port; 0 picks a free one" + _D),
+    ("--seed", int, 7, "seed of the synthetic data" + _D),
+    ("--now", _instant, DEFAULT_NOW, "initial sandbox clock, ISO 8601, UTC if no offset" + _D),
+    ("--lag-minutes", int, 15, "activity becomes visible this many minutes late" + _D),
+    ("--run-seconds", float, 2.0, "real seconds a report run stays 'running'" + _D),
+    (
+        "--instant-rows",
+        int,
+        0,
+        "reports with at most this many rows are 'done' in the POST answer" + _D,
+    ),
+    (
+        "--max-running-runs",
+        int,
+        3,
+        "runs running at once per account before a POST gets 429; 0 = off" + _D,
+    ),
+    ("--requests-per-minute", int, 100, "requests per minute per account before 429; 0 = off" + _D),
+    (
+        "--result-ttl-hours",
+        float,
+        24.0,
+        "results expire this long after creation, on the sandbox clock" + _D,
+    ),
+    (
+        "--keys-file",
+        Path,
+        None,
+        (
+            "JSON list of keys ({key, name, scopes, mailboxes|'*', "
+            "deniedMailboxes, expires}); default: the four built-in keys printed at start"
+        ),
+    ),
+    ("--fault-seed", int, 1, "seed of the fault generator" + _D),
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command's options; ``--help`` documents every one."""
     parser = argparse.ArgumentParser(
@@ -30,71 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Control endpoints live under /_sandbox/ and need no API key."
         ),
     )
-    add = parser.add_argument
-    add("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
-    add(
-        "--port",
-        type=int,
-        default=8765,
-        help="port; 0 picks a free one (default: %(default)s)",
-    )
-    add(
-        "--seed",
-        type=int,
-        default=7,
-        help="seed of the synthetic data (default: %(default)s)",
-    )
-    add(
-        "--now",
-        type=_instant,
-        default=DEFAULT_NOW,
-        help="initial sandbox clock, ISO 8601, UTC if no offset (default: %(default)s)",
-    )
-    add(
-        "--lag-minutes",
-        type=int,
-        default=15,
-        help="activity becomes visible this many minutes late (default: %(default)s)",
-    )
-    add(
-        "--run-seconds",
-        type=float,
-        default=2.0,
-        help="real seconds a report run stays 'running' (default: %(default)s)",
-    )
-    add(
-        "--instant-rows",
-        type=int,
-        default=0,
-        help="reports with at most this many rows are 'done' in the POST answer "
-        "(default: %(default)s)",
-    )
-    add(
-        "--max-running-runs",
-        type=int,
-        default=3,
-        help="runs running at once per account before a POST gets 429; 0 = off "
-        "(default: %(default)s)",
-    )
-    add(
-        "--requests-per-minute",
-        type=int,
-        default=100,
-        help="requests per minute per account before 429; 0 = off (default: %(default)s)",
-    )
-    add(
-        "--result-ttl-hours",
-        type=float,
-        default=24.0,
-        help="results expire this long after creation, on the sandbox clock (default: %(default)s)",
-    )
-    add(
-        "--keys-file",
-        type=Path,
-        help="JSON list of keys ({key, name, scopes, mailboxes|'*', deniedMailboxes, expires}); "
-        "default: the four built-in keys printed at start",
-    )
-    add(
+    for flag, kind, default, text in _OPTIONS:
+        parser.add_argument(flag, type=kind, default=default, help=text)
+    parser.add_argument(
         "--fault",
         action="append",
         default=[],
@@ -102,12 +81,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KIND[:opt=v,...]",
         help=f"inject a fault; repeatable. Kinds: {', '.join(sorted(ALL_FAULTS))}. Options: "
         "probability, times, status, seconds, burst, mailbox_id, path, method, after_pages",
-    )
-    add(
-        "--fault-seed",
-        type=int,
-        default=1,
-        help="seed of the fault generator (default: %(default)s)",
     )
     return parser
 

@@ -161,13 +161,14 @@ def envelope(run: Run, base_url: str, page: PageRequest) -> dict[str, Any]:
         body["result"] = {"total": None, "data": [], "timeZone": run.time_zone}
         return body
     rows, has_before, has_after = _slice(run.rows, page)
-    first_page_url = f"{results_url}?{urlencode({'max': page.max_rows})}"
-    if has_after:
-        href = f"{first_page_url}&starting_after={rows[-1]['id']}"
-        links["next"] = {"href": href, "method": "GET"}
-    if has_before:
-        href = f"{first_page_url}&ending_before={rows[0]['id']}"
-        links["prev"] = {"href": href, "method": "GET"}
+    links.update(
+        _cursor_links(
+            f"{results_url}?{urlencode({'max': page.max_rows})}",
+            rows,
+            has_before=has_before,
+            has_after=has_after,
+        )
+    )
     run.pages_served += 1
     total = None if run.total_until_last_page and has_after else len(run.rows)
     result: dict[str, Any] = {"total": total}
@@ -177,6 +178,20 @@ def envelope(run: Run, base_url: str, page: PageRequest) -> dict[str, Any]:
     result["data"] = rows
     body["result"] = result
     return body
+
+
+def _cursor_links(
+    first_page_url: str, rows: list[Row], *, has_before: bool, has_after: bool
+) -> dict[str, Any]:
+    # A next link is the self link plus the cursor of this page's last row.
+    links: dict[str, Any] = {}
+    if has_after:
+        href = f"{first_page_url}&starting_after={rows[-1]['id']}"
+        links["next"] = {"href": href, "method": "GET"}
+    if has_before:
+        href = f"{first_page_url}&ending_before={rows[0]['id']}"
+        links["prev"] = {"href": href, "method": "GET"}
+    return links
 
 
 def _slice(rows: list[Row], page: PageRequest) -> tuple[list[Row], bool, bool]:
