@@ -1,41 +1,32 @@
 #!/usr/bin/env bash
-# The main job, end to end, with no API key: set up the environment, start the
-# sandbox (a local Emailgistics API), extract every default stream with the tap,
-# write the Singer output to output/, print a per-stream summary, stop the sandbox.
+# The main job, end to end, with no API key: set up the environment, start the sandbox
+# (a local Emailgistics API), run `meltano run tap-emailgistics target-jsonl`, print where
+# the data went with a per-stream row count, and stop the sandbox.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/bootstrap.sh
+export PATH="$PWD/.venv/bin:$PATH"
 mkdir -p output
-PORT="${SANDBOX_PORT:-8765}"
-.venv/bin/emailgistics-sandbox --port "$PORT" --run-seconds 1 > output/sandbox.log 2>&1 &
+rm -rf output/jsonl && mkdir -p output/jsonl
+
+echo "== Installing the Meltano plugins (tap, target-jsonl, target-postgres)"
+meltano install > output/meltano-install.log 2>&1 || { tail -20 output/meltano-install.log; exit 1; }
+
+echo "== Starting the sandbox"
+emailgistics-sandbox --port 0 --run-seconds 1 > output/sandbox.log 2>&1 &
 SANDBOX_PID=$!
-trap 'kill "$SANDBOX_PID" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  grep -q "listening on" output/sandbox.log 2>/dev/null && break
-  sleep 0.2
+trap 'kill "$SANDBOX_PID" 2>/dev/null || true; echo "== Sandbox stopped"' EXIT
+for _ in $(seq 100); do grep -q "listening on" output/sandbox.log 2>/dev/null && break; sleep 0.1; done
+BASE_URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' output/sandbox.log | head -1)
+[ -n "$BASE_URL" ] || { cat output/sandbox.log; exit 1; }
+echo "   $BASE_URL (clock: 2026-05-01T12:29Z; keys: see output/sandbox.log)"
+
+echo "== meltano run tap-emailgistics target-jsonl  (environment dev)"
+TAP_EMAILGISTICS_BASE_URL="$BASE_URL" meltano --environment dev run --full-refresh \
+  tap-emailgistics target-jsonl > output/meltano-run.log 2>&1 \
+  || { tail -30 output/meltano-run.log; exit 1; }
+
+echo "== Done. Data: output/jsonl/ (one file per stream). Log: output/meltano-run.log"
+for file in output/jsonl/*.jsonl; do
+  printf '   %-28s %7d rows\n' "$(basename "$file" .jsonl)" "$(wc -l < "$file")"
 done
-grep -q "listening on" output/sandbox.log || { cat output/sandbox.log; exit 1; }
-cat > output/demo-config.json <<JSON
-{"api_key": "sandbox-full-key", "base_url": "http://127.0.0.1:$PORT",
- "start_date": "2026-03-01", "end_date": "2026-05-02", "periods": ["day", "week"],
- "poll_initial_seconds": 0.5}
-JSON
-echo "Extracting from the sandbox at http://127.0.0.1:$PORT ..."
-.venv/bin/tap-emailgistics --config output/demo-config.json \
-  > output/demo.singer.jsonl 2> output/tap.log
-.venv/bin/python - <<'PY'
-import collections, json
-counts = collections.Counter()
-states = 0
-with open("output/demo.singer.jsonl") as lines:
-    for line in lines:
-        message = json.loads(line)
-        if message["type"] == "RECORD":
-            counts[message["stream"]] += 1
-        states += message["type"] == "STATE"
-print("\nRows per stream (output/demo.singer.jsonl):")
-for stream, rows in sorted(counts.items()):
-    print(f"  {stream:<24} {rows:>6}")
-print(f"  {'STATE messages':<24} {states:>6}  (one after every completed window)")
-PY
-echo "Tap log: output/tap.log. Sandbox stopped."

@@ -1,0 +1,159 @@
+"""`meltano run tap-emailgistics target-postgres` for real, checked against ground truth."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from psycopg import sql
+
+from .conftest import START
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from emailgistics_sandbox import SandboxControl
+
+    from .conftest import Pipeline
+
+pytestmark = pytest.mark.e2e
+TABLES = {
+    "mailbox_performance": ("mailboxPerformance", None),
+    "user_performance": ("mailboxUserPerformance", "userId"),
+    "domain_performance": ("mailboxDomainPerformance", "domain"),
+}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value
+
+
+def table(pg: psycopg.Connection[Any], schema: str, name: str) -> list[dict[str, Any]]:
+    cursor = pg.execute(
+        sql.SQL("SELECT * FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(name))
+    )
+    columns = [c.name for c in cursor.description or []]
+    return [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in cursor]
+
+
+def pk(row: dict[str, Any], dimension: str | None) -> tuple[Any, ...]:
+    return (
+        row["mailboxId"],
+        row["period"],
+        row["startDateTimeUtc"],
+        row.get(dimension) if dimension else None,
+    )
+
+
+def expected(control: SandboxControl, report: str, dimension: str | None) -> dict[Any, Any]:
+    rows = {}
+    for mailbox in (m for m in control.mailboxes() if m["active"]):
+        for row in control.truth(
+            report=report,
+            mailboxId=mailbox["mailboxId"],
+            period="day",
+            start=f"{START}T00:00:00",
+            end="2026-05-07T23:59:59",
+            fieldGroup="replyData,closeData",
+        ):
+            full = {**row, "mailboxId": mailbox["mailboxId"], "period": "day"}
+            rows[pk(full, dimension)] = full
+    return rows
+
+
+def assert_tables_equal_truth(
+    pg: psycopg.Connection[Any],
+    pipeline: Pipeline,
+    control: SandboxControl,
+) -> dict[str, dict[Any, Any]]:
+    loaded = {}
+    for name, (report, dimension) in TABLES.items():
+        rows = table(pg, pipeline.schema, name)
+        keyed = {pk(r, dimension): r for r in rows}
+        assert len(keyed) == len(rows), f"duplicate primary keys in {name}"
+        truth = expected(control, report, dimension)
+        assert keyed.keys() == truth.keys(), name
+        for key, want in truth.items():
+            assert {k: keyed[key].get(k) for k in want} == want, (name, key)
+        loaded[name] = keyed
+    return loaded
+
+
+def report_posts(control: SandboxControl) -> list[dict[str, Any]]:
+    return [r for r in control.requests() if r["method"] == "POST"]
+
+
+def test_given_three_runs_across_finality_when_loaded_then_postgres_equals_ground_truth(
+    pipeline: Pipeline,
+    control: SandboxControl,
+    postgres: psycopg.Connection[Any],
+) -> None:
+    first = pipeline.run()
+    assert first.returncode == 0, first.stderr[-3000:]
+    run1 = assert_tables_equal_truth(postgres, pipeline, control)
+    state = pipeline.state()["singer_state"]["bookmarks"]
+    for name in TABLES:
+        partitions = state[name]["partitions"]
+        assert len(partitions) == 3  # one bookmark per active mailbox and period
+        assert all(p["provisional_from"] for p in partitions)
+
+    control.advance(days=1)
+    second = pipeline.run()
+    assert second.returncode == 0, second.stderr[-3000:]
+    run2 = assert_tables_equal_truth(postgres, pipeline, control)
+    was_provisional = [k for k, r in run1["mailbox_performance"].items() if not r["isFinal"]]
+    assert any(
+        run2["mailbox_performance"][k]["received"] != run1["mailbox_performance"][k]["received"]
+        for k in was_provisional
+    )
+    bookmarks = {
+        p["context"]["mailboxId"]: p["provisional_from"]
+        for p in pipeline.state()["singer_state"]["bookmarks"]["mailbox_performance"]["partitions"]
+    }
+
+    control.set_clock("2026-05-10T00:00:00Z")  # every extracted period is final now
+    control.clear_requests()
+    third = pipeline.run()
+    assert third.returncode == 0, third.stderr[-3000:]
+    run3 = assert_tables_equal_truth(postgres, pipeline, control)
+    assert all(r["isFinal"] for rows in run3.values() for r in rows.values())
+    assert all(r["dataCutoffTimestamp"] is None for r in run3["mailbox_performance"].values())
+    posts = report_posts(control)
+    assert posts  # the provisional periods were asked for again...
+    for post in posts:  # ...and nothing that was already final
+        assert post["body"]["start"] >= bookmarks[post["body"]["mailboxId"]]
+
+
+def test_given_a_run_that_fails_in_mailbox_2_when_rerun_then_nothing_missing_or_doubled(
+    pipeline: Pipeline,
+    control: SandboxControl,
+    postgres: psycopg.Connection[Any],
+) -> None:
+    second_mailbox = [m["mailboxId"] for m in control.mailboxes() if m["active"]][1]
+    control.set_faults([{"kind": "run_error", "mailbox_id": second_mailbox}])
+    failed = pipeline.run(TAP_EMAILGISTICS_RUN_ERROR_RETRIES="0")
+    assert failed.returncode != 0
+    assert "Report run failed" in failed.stderr
+    control.set_faults([])
+    rerun = pipeline.run()
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert_tables_equal_truth(postgres, pipeline, control)
+
+
+def test_given_the_demo_loader_when_run_then_jsonl_files_hold_every_default_stream(
+    pipeline: Pipeline,
+    control: SandboxControl,
+    tmp_path: Any,
+) -> None:
+    done = pipeline.run("target-jsonl", TARGET_JSONL_DESTINATION_PATH=str(tmp_path))
+    assert done.returncode == 0, done.stderr[-3000:]
+    files = {p.stem: p.read_text().splitlines() for p in tmp_path.glob("*.jsonl")}
+    assert set(files) == {"mailboxes", "mailbox_users", "mailbox_tags", *TABLES}
+    assert len(files["mailbox_performance"]) == len(expected(control, "mailboxPerformance", None))
+    assert len(files["mailboxes"]) == len(control.mailboxes())

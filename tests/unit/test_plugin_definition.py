@@ -1,0 +1,45 @@
+"""Every setting appears identically in --about, plugin/tap-emailgistics.yml and meltano.yml."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tap_emailgistics.plugin_definition import meltano_settings, plugin_definition
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_given_the_generator_when_run_then_the_committed_plugin_file_is_identical() -> None:
+    generated = subprocess.run(
+        [sys.executable, "-m", "tap_emailgistics.plugin_definition"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    committed = (ROOT / "plugin" / "tap-emailgistics.yml").read_text(encoding="utf-8")
+    assert committed == generated, "regenerate plugin/tap-emailgistics.yml (see its header)"
+
+
+def test_given_meltano_yml_when_read_then_the_extractor_matches_the_plugin_definition() -> None:
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text(encoding="utf-8"))
+    extractor = project["plugins"]["extractors"][0]
+    assert extractor["settings"] == meltano_settings()
+    assert extractor["capabilities"] == plugin_definition()["capabilities"]
+    assert next(s for s in extractor["settings"] if s["name"] == "api_key")["sensitive"]
+    assert all(s["label"] and s["description"] and s["kind"] for s in extractor["settings"])
+    assert "version" not in project
+    assert {e["name"] for e in project["environments"]} >= {"dev", "prod"}
+
+
+def test_given_meltano_yml_when_read_then_select_rules_are_the_default_selected_streams() -> None:
+    from tap_emailgistics.registry import stream_definitions  # noqa: PLC0415
+
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text(encoding="utf-8"))
+    selected = {rule.removesuffix(".*") for rule in project["plugins"]["extractors"][0]["select"]}
+    defaults = {d.name for d in stream_definitions() if d.selected_by_default}
+    assert selected == {"mailboxes", "mailbox_users", "mailbox_tags", *defaults}
