@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ def run_tap(
     tmp_path: Path,
     config: dict[str, Any],
     state: dict[str, Any] | None = None,
-    catalog: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> TapRun:
     """Run the installed tap as a user would: a process, a config file, stdout."""
     config_file = tmp_path / "config.json"
@@ -56,9 +57,14 @@ def run_tap(
         state_file = tmp_path / "state.json"
         state_file.write_text(json.dumps(state))
         command += ["--state", str(state_file)]
-    if catalog is not None:
-        command += ["--catalog", str(catalog)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
     messages = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     return TapRun(
         done.returncode,
