@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from psycopg import sql
 
+from tests.truth import REPORT_STREAMS, active_mailbox_ids, primary_key, truth_by_key
+
 from .conftest import START
 
 if TYPE_CHECKING:
@@ -19,11 +21,6 @@ if TYPE_CHECKING:
     from .conftest import Pipeline
 
 pytestmark = pytest.mark.e2e
-TABLES = {
-    "mailbox_performance": ("mailboxPerformance", None),
-    "user_performance": ("mailboxUserPerformance", "userId"),
-    "domain_performance": ("mailboxDomainPerformance", "domain"),
-}
 
 
 def _plain(value: Any) -> Any:
@@ -42,29 +39,8 @@ def table(pg: psycopg.Connection[Any], schema: str, name: str) -> list[dict[str,
     return [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in cursor]
 
 
-def pk(row: dict[str, Any], dimension: str | None) -> tuple[Any, ...]:
-    return (
-        row["mailboxId"],
-        row["period"],
-        row["startDateTimeUtc"],
-        row.get(dimension) if dimension else None,
-    )
-
-
-def expected(control: SandboxControl, report: str, dimension: str | None) -> dict[Any, Any]:
-    rows = {}
-    for mailbox in (m for m in control.mailboxes() if m["active"]):
-        for row in control.truth(
-            report=report,
-            mailboxId=mailbox["mailboxId"],
-            period="day",
-            start=f"{START}T00:00:00",
-            end="2026-05-07T23:59:59",
-            fieldGroup="replyData,closeData",
-        ):
-            full = {**row, "mailboxId": mailbox["mailboxId"], "period": "day"}
-            rows[pk(full, dimension)] = full
-    return rows
+def expected(control: SandboxControl, stream: str) -> dict[Any, Any]:
+    return truth_by_key(control, stream, active_mailbox_ids(control), START, "2026-05-07T23:59:59")
 
 
 def assert_tables_equal_truth(
@@ -73,11 +49,11 @@ def assert_tables_equal_truth(
     control: SandboxControl,
 ) -> dict[str, dict[Any, Any]]:
     loaded = {}
-    for name, (report, dimension) in TABLES.items():
+    for name, (_, dimension) in REPORT_STREAMS.items():
         rows = table(pg, pipeline.schema, name)
-        keyed = {pk(r, dimension): r for r in rows}
+        keyed = {primary_key(r, dimension): r for r in rows}
         assert len(keyed) == len(rows), f"duplicate primary keys in {name}"
-        truth = expected(control, report, dimension)
+        truth = expected(control, name)
         assert keyed.keys() == truth.keys(), name
         for key, want in truth.items():
             assert {k: keyed[key].get(k) for k in want} == want, (name, key)
@@ -98,7 +74,7 @@ def test_given_three_runs_across_finality_when_loaded_then_postgres_equals_groun
     assert first.returncode == 0, first.stderr[-3000:]
     run1 = assert_tables_equal_truth(postgres, pipeline, control)
     state = pipeline.state()["singer_state"]["bookmarks"]
-    for name in TABLES:
+    for name in REPORT_STREAMS:
         partitions = state[name]["partitions"]
         assert len(partitions) == 3  # one bookmark per active mailbox and period
         assert all(p["provisional_from"] for p in partitions)
@@ -135,7 +111,7 @@ def test_given_a_run_that_fails_in_mailbox_2_when_rerun_then_nothing_missing_or_
     control: SandboxControl,
     postgres: psycopg.Connection[Any],
 ) -> None:
-    second_mailbox = [m["mailboxId"] for m in control.mailboxes() if m["active"]][1]
+    second_mailbox = active_mailbox_ids(control)[1]
     control.set_faults([{"kind": "run_error", "mailbox_id": second_mailbox}])
     failed = pipeline.run(TAP_EMAILGISTICS_RUN_ERROR_RETRIES="0")
     assert failed.returncode != 0
@@ -154,6 +130,6 @@ def test_given_the_demo_loader_when_run_then_jsonl_files_hold_every_default_stre
     done = pipeline.run("target-jsonl", TARGET_JSONL_DESTINATION_PATH=str(tmp_path))
     assert done.returncode == 0, done.stderr[-3000:]
     files = {p.stem: p.read_text().splitlines() for p in tmp_path.glob("*.jsonl")}
-    assert set(files) == {"mailboxes", "mailbox_users", "mailbox_tags", *TABLES}
-    assert len(files["mailbox_performance"]) == len(expected(control, "mailboxPerformance", None))
+    assert set(files) == {"mailboxes", "mailbox_users", "mailbox_tags", *REPORT_STREAMS}
+    assert len(files["mailbox_performance"]) == len(expected(control, "mailbox_performance"))
     assert len(files["mailboxes"]) == len(control.mailboxes())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tests.truth import REPORT_STREAMS, active_mailbox_ids, primary_key, truth_by_key
+
 from .conftest import run_tap, tap_config
 
 if TYPE_CHECKING:
@@ -13,60 +15,29 @@ if TYPE_CHECKING:
 
 from .conftest import TapRun
 
-STREAMS = {
-    "mailbox_performance": ("mailboxPerformance", None),
-    "user_performance": ("mailboxUserPerformance", "userId"),
-    "domain_performance": ("mailboxDomainPerformance", "domain"),
-}
 START, END = "2026-04-20", "2026-05-03"
 
 
-def key(row: dict[str, Any], dimension: str | None) -> tuple[Any, ...]:
-    return (
-        row["mailboxId"],
-        row["period"],
-        row["startDateTimeUtc"],
-        row.get(dimension) if dimension else None,
-    )
-
-
 def truth(control: SandboxControl, stream: str, mailbox_ids: list[str]) -> dict[Any, Any]:
-    report, dimension = STREAMS[stream]
-    expected = {}
-    for mailbox_id in mailbox_ids:
-        for row in control.truth(
-            report=report,
-            mailboxId=mailbox_id,
-            period="day",
-            start=f"{START}T00:00:00",
-            end="2026-05-02T23:59:59",
-            fieldGroup="replyData,closeData",
-        ):
-            full = {**row, "mailboxId": mailbox_id, "period": "day"}
-            expected[key(full, dimension)] = full
-    return expected
+    return truth_by_key(control, stream, mailbox_ids, START, "2026-05-02T23:59:59")
 
 
 def extracted(runs: list[TapRun], stream: str) -> dict[Any, Any]:
     """Rows of several runs, the later run winning per primary key (an upsert)."""
-    dimension = STREAMS[stream][1]
+    dimension = REPORT_STREAMS[stream][1]
     merged: dict[Any, Any] = {}
     for run in runs:
         for row in run.rows(stream):
-            merged[key(row, dimension)] = row
+            merged[primary_key(row, dimension)] = row
     return merged
 
 
 def assert_matches_truth(control: SandboxControl, runs: list[TapRun], ids: list[str]) -> None:
-    for stream in STREAMS:
+    for stream in REPORT_STREAMS:
         expected, actual = truth(control, stream, ids), extracted(runs, stream)
         assert actual.keys() == expected.keys(), stream
         for pk, row in expected.items():
             assert {k: actual[pk].get(k) for k in row} == row, (stream, pk)
-
-
-def active_ids(control: SandboxControl) -> list[str]:
-    return [m["mailboxId"] for m in control.mailboxes() if m["active"]]
 
 
 def report_posts(control: SandboxControl) -> list[dict[str, Any]]:
@@ -80,7 +51,7 @@ def test_given_a_full_sync_when_compared_then_every_row_equals_the_ground_truth(
 ) -> None:
     run = run_tap(tmp_path, tap_config(sandbox.base_url, start_date=START, end_date=END))
     assert run.returncode == 0, run.stderr
-    assert_matches_truth(control, [run], active_ids(control))
+    assert_matches_truth(control, [run], active_mailbox_ids(control))
     rows = run.rows("mailbox_performance")
     assert all(r["dataCutoffTimestamp"] is None for r in rows if r["isFinal"])
     assert {r["isFinal"] for r in rows} == {True, False}
@@ -106,9 +77,11 @@ def test_given_state_when_rerun_and_after_a_day_then_only_provisional_periods_ar
     third = run_tap(tmp_path, config, state=second.states[-1])
     assert third.returncode == 0, third.stderr
     assert {p["body"]["start"] for p in report_posts(control)} == {"2026-05-01T00:00:00"}
-    assert_matches_truth(control, [first, second, third], active_ids(control))
-    before = {key(r, None): r for r in first.rows("mailbox_performance") if not r["isFinal"]}
-    after = {key(r, None): r for r in third.rows("mailbox_performance")}
+    assert_matches_truth(control, [first, second, third], active_mailbox_ids(control))
+    before = {
+        primary_key(r, None): r for r in first.rows("mailbox_performance") if not r["isFinal"]
+    }
+    after = {primary_key(r, None): r for r in third.rows("mailbox_performance")}
     assert any(after[k]["received"] != r["received"] for k, r in before.items())
 
 
@@ -117,7 +90,7 @@ def test_given_a_failure_in_mailbox_2_when_the_tap_stops_then_mailbox_1_keeps_it
     control: SandboxControl,
     tmp_path: Path,
 ) -> None:
-    first, second = active_ids(control)[:2]
+    first, second = active_mailbox_ids(control)[:2]
     control.set_faults([{"kind": "run_error", "mailbox_id": second}])
     config = tap_config(
         sandbox.base_url,

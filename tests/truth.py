@@ -1,0 +1,54 @@
+"""Ground truth from the sandbox, keyed by the tap's primary keys (shared by test layers)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emailgistics_sandbox import SandboxControl
+
+#: The default report streams: sandbox report name and the dimension in the primary key.
+REPORT_STREAMS: dict[str, tuple[str, str | None]] = {
+    "mailbox_performance": ("mailboxPerformance", None),
+    "user_performance": ("mailboxUserPerformance", "userId"),
+    "domain_performance": ("mailboxDomainPerformance", "domain"),
+}
+
+
+def primary_key(row: dict[str, Any], dimension: str | None) -> tuple[Any, ...]:
+    """``mailboxId``, ``period``, ``startDateTimeUtc`` and the report's dimension."""
+    return (
+        row["mailboxId"],
+        row["period"],
+        row["startDateTimeUtc"],
+        row.get(dimension) if dimension else None,
+    )
+
+
+def truth_by_key(
+    control: SandboxControl,
+    stream: str,
+    mailbox_ids: list[str],
+    start: str,
+    last_second: str,
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """Expected daily rows of ``stream`` for ``[start, last_second]``, by primary key."""
+    report, dimension = REPORT_STREAMS[stream]
+    expected = {}
+    for mailbox_id in mailbox_ids:
+        for row in control.truth(
+            report=report,
+            mailboxId=mailbox_id,
+            period="day",
+            start=f"{start}T00:00:00",
+            end=last_second,
+            fieldGroup="replyData,closeData",
+        ):
+            full = {**row, "mailboxId": mailbox_id, "period": "day"}
+            expected[primary_key(full, dimension)] = full
+    return expected
+
+
+def active_mailbox_ids(control: SandboxControl) -> list[str]:
+    """Mailboxes the tap extracts by default."""
+    return [m["mailboxId"] for m in control.mailboxes() if m["active"]]
