@@ -184,7 +184,6 @@ def _new_run(  # noqa: PLR0913, PLR0917 - one call site, all parts of one run
         key=key.key,
         account=key.account,
         origin=origin,
-        result=result,
         rows=rows,
         time_zone=query.mailbox.time_zone,
         total_until_last_page=REPORTS[query.report].total_until_last_page,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 if TYPE_CHECKING:
-    from emailgistics_sandbox.reports import ReportResult, Row
+    from emailgistics_sandbox.reports import Row
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -55,7 +55,6 @@ class Run:
     key: str
     account: str
     origin: dict[str, Any]
-    result: ReportResult
     rows: list[Row]
     time_zone: str
     total_until_last_page: bool

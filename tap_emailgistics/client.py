@@ -71,7 +71,7 @@ class EmailgisticsStream(RESTStream[Any]):
     @property
     @override
     def url_base(self) -> str:
-        return str(self.config.get("base_url") or "https://c1.emailgistics.com").rstrip("/")
+        return self.services.settings.base_url
 
     @property
     @override

@@ -21,4 +21,3 @@ class TapServices:
     directory: MailboxDirectory
     guard: LinkGuard
     poll_policy: PollPolicy
-    run_error_retries: int

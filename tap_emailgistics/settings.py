@@ -166,7 +166,7 @@ CONFIG_SCHEMA["additionalProperties"] = False
 
 @dataclass(frozen=True)
 class Settings:
-    """Parsed settings, after every check."""
+    """Parsed settings, after every check; defaults come from the schema alone."""
 
     base_url: str
     mailbox_ids: tuple[str, ...] | None
@@ -174,6 +174,15 @@ class Settings:
     end: datetime | None  # naive, mailbox-local wall clock; None = now per mailbox
     periods: tuple[str, ...]
     window_days: dict[str, int]
+    filters: dict[str, list[str]]  # setting name -> values (users, domains)
+    include_details: bool
+    page_size: int
+    requests_per_minute: int
+    poll_initial_seconds: float
+    poll_max_seconds: float
+    poll_jitter: float
+    run_deadline_minutes: float
+    run_error_retries: int
 
 
 def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
@@ -181,6 +190,11 @@ def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
     errors = sorted(Draft7Validator(schema).iter_errors(config), key=lambda e: list(e.path))
     if errors:
         raise SettingsError(_explain(errors[0], schema))
+
+    def value(name: str) -> Any:  # noqa: ANN401 - the setting's own type
+        default = schema["properties"][name].get("default")
+        return config[name] if config.get(name) is not None else default
+
     start = wall_clock(config["start_date"], "start_date")
     end = wall_clock(config["end_date"], "end_date") if config.get("end_date") else None
     if end is not None and end <= start:
@@ -190,14 +204,22 @@ def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
             "up to now."
         )
         raise SettingsError(msg)
-    periods = tuple(dict.fromkeys(config.get("periods") or ["day"]))
     return Settings(
-        base_url=str(config.get("base_url") or DEFAULT_BASE_URL).rstrip("/"),
+        base_url=str(value("base_url")).rstrip("/"),
         mailbox_ids=tuple(config["mailbox_ids"]) if config.get("mailbox_ids") else None,
         start=start,
         end=end,
-        periods=periods,
+        periods=tuple(dict.fromkeys(value("periods"))),
         window_days={**DEFAULT_WINDOW_DAYS, **(config.get("window_days") or {})},
+        filters={name: list(config[name]) for name in ("users", "domains") if config.get(name)},
+        include_details=bool(value("include_details")),
+        page_size=int(value("page_size")),
+        requests_per_minute=int(value("requests_per_minute")),
+        poll_initial_seconds=float(value("poll_initial_seconds")),
+        poll_max_seconds=float(value("poll_max_seconds")),
+        poll_jitter=float(value("poll_jitter")),
+        run_deadline_minutes=float(value("run_deadline_minutes")),
+        run_error_retries=int(value("run_error_retries")),
     )
 
 

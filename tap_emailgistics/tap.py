@@ -57,20 +57,17 @@ class TapEmailgistics(Tap):
     def services(self) -> TapServices:
         """Shared collaborators, built once from checked settings."""
         settings = check_settings(dict(self.config), self.full_config_schema())
-        config = self.config
-        mailboxes = self._mailboxes_stream
         return TapServices(
             settings=settings,
-            pacer=RequestPacer(int(config.get("requests_per_minute", 90))),
-            directory=MailboxDirectory(mailboxes.fetch),
+            pacer=RequestPacer(settings.requests_per_minute),
+            directory=MailboxDirectory(self._mailboxes_stream.fetch),
             guard=LinkGuard(settings.base_url),
             poll_policy=PollPolicy(
-                initial_seconds=float(config.get("poll_initial_seconds", 2)),
-                max_seconds=float(config.get("poll_max_seconds", 30)),
-                jitter=float(config.get("poll_jitter", 0.2)),
-                deadline_seconds=float(config.get("run_deadline_minutes", 45)) * 60,
+                initial_seconds=settings.poll_initial_seconds,
+                max_seconds=settings.poll_max_seconds,
+                jitter=settings.poll_jitter,
+                deadline_seconds=settings.run_deadline_minutes * 60,
             ),
-            run_error_retries=int(config.get("run_error_retries", 2)),
         )
 
     @cached_property

@@ -132,6 +132,7 @@ class ReportStream(EmailgisticsStream):
         run = _WindowRun(window, zone, RowClock(zone, context["period"]))
         failures = expiries = 0
         while True:
+            failed_origin: dict[str, Any] | None = None
             self._run = run
             try:
                 for row in self.request_records({**context, "window": format_local(window.start)}):
@@ -149,14 +150,18 @@ class ReportStream(EmailgisticsStream):
             except RunFailedError as error:
                 failures += 1
                 self._check_retries(error, failures, context, window)
+                failed_origin = error.origin
             run = _WindowRun(
-                window, zone, RowClock(zone, context["period"]), restart=self._restart_link(run)
+                window,
+                zone,
+                RowClock(zone, context["period"]),
+                restart=self._restart_link(run, failed_origin),
             )
 
     def _check_retries(
         self, error: RunFailedError, failures: int, context: Context, window: Window
     ) -> None:
-        retries = self.services.run_error_retries
+        retries = self.services.settings.run_error_retries
         where = (
             f"mailbox {context['mailboxId']}, period {context['period']}, window from "
             f"{format_local(window.start)}"
@@ -170,12 +175,11 @@ class ReportStream(EmailgisticsStream):
         self.logger.warning(
             "%s (%s); re-creating the run (%d of %d)", error, where, failures, retries
         )
-        if error.origin and self._run is not None and self._run.paginator is not None:
-            self._run.paginator.observed.origin = error.origin
 
     @staticmethod
-    def _restart_link(run: _WindowRun) -> RunLink | None:
-        origin = run.paginator.observed.origin if run.paginator else None
+    def _restart_link(run: _WindowRun, failed_origin: dict[str, Any] | None) -> RunLink | None:
+        """Re-create from the run's ``_links.origin`` (an error at POST carries its own)."""
+        origin = (run.paginator.observed.origin if run.paginator else None) or failed_origin
         return RunLink.from_origin(origin) if origin else run.restart
 
     @override
@@ -217,12 +221,12 @@ class ReportStream(EmailgisticsStream):
         return HTTPRequest(url=guard.check(token.href), method="GET", headers=self.http_headers)
 
     def _query(self) -> dict[str, Any]:
-        report = self.definition.report
+        report, settings = self.definition.report, self.services.settings
         params: dict[str, Any] = {
             "fieldGroup": ",".join(self.definition.field_groups),
-            "max": self.config.get("page_size", 500),
+            "max": settings.page_size,
         }
-        if report.supports_details and self.config.get("include_details"):
+        if report.supports_details and settings.include_details:
             params["includeDetails"] = "true"
         return params
 
@@ -235,10 +239,9 @@ class ReportStream(EmailgisticsStream):
             "end": end,
             "period": (context or {})["period"],
         }
-        if report.filter_setting and self.config.get(report.filter_setting):
-            body[report.filter_field or report.filter_setting] = list(
-                self.config[report.filter_setting]
-            )
+        values = self.services.settings.filters.get(report.filter_setting or "")
+        if values:
+            body[report.filter_field or report.filter_setting or ""] = values
         return body
 
     @override
