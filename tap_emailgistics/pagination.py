@@ -97,8 +97,6 @@ class RunObservation:
     origin: dict[str, Any] | None = None
     cutoff: str | None = None
     time_zone: str | None = None
-    pages: int = 0
-    polls: int = 0
 
 
 class ReportRunPaginator(BaseAPIPaginator[RunLink | None]):
@@ -138,7 +136,6 @@ class ReportRunPaginator(BaseAPIPaginator[RunLink | None]):
         result = envelope.get("result") or {}
         self.observed.cutoff = result.get("dataCutoffTimestamp")
         self.observed.time_zone = result.get("timeZone") or self.observed.time_zone
-        self.observed.pages += 1
         following = links.get("next")
         return RunLink(self.guard.check(following["href"])) if following else None
 
@@ -157,5 +154,4 @@ class ReportRunPaginator(BaseAPIPaginator[RunLink | None]):
         LOGGER.info("Report run at %s%%; polling again in %.1f s", progress, wait)
         self.sleep(wait)
         self._poll_count += 1
-        self.observed.polls += 1
         return RunLink(href, poll=self._poll_count)

@@ -18,8 +18,8 @@ class ReportDefinition:
     groups: dict[str, tuple[str, ...]]  # fieldGroup name -> its metric columns
     group_labels: dict[str, str]  # fieldGroup name -> stream name part ("reply")
     dimension: str | None = None  # "userId", "domain" or None (mailbox-wide rows)
-    filter_setting: str | None = None  # tap setting passed as a body filter
-    filter_field: str | None = None  # body field of that filter
+    #: A tap setting sent as the body field of the same name (``users``, ``domains``).
+    filter_setting: str | None = None
     supports_details: bool = False  # honours ?includeDetails=true
 
 
@@ -99,7 +99,6 @@ REPORTS: tuple[ReportDefinition, ...] = (
         group_labels=_LABELS,
         dimension="userId",
         filter_setting="users",
-        filter_field="users",
         supports_details=True,
     ),
     ReportDefinition(
@@ -112,7 +111,6 @@ REPORTS: tuple[ReportDefinition, ...] = (
         group_labels=_LABELS,
         dimension="domain",
         filter_setting="domains",
-        filter_field="domains",
     ),
 )
 

@@ -239,9 +239,9 @@ class ReportStream(EmailgisticsStream):
             "end": end,
             "period": (context or {})["period"],
         }
-        values = self.services.settings.filters.get(report.filter_setting or "")
-        if values:
-            body[report.filter_field or report.filter_setting or ""] = values
+        filters = self.services.settings.filters
+        if report.filter_setting and (values := filters.get(report.filter_setting)):
+            body[report.filter_setting] = values
         return body
 
     @override

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tap_emailgistics.errors import ForeignLinkError, RunFailedError
+from tap_emailgistics.errors import ForeignLinkError, RunDeadlineError, RunFailedError
 
 from .conftest import REPORT_URL, RESULT_URL, make_tap, monthly_rows, seed
 
@@ -127,3 +127,13 @@ def test_given_an_undeclared_column_when_synced_then_it_is_kept_in_extra_fields(
     assert records(context)[0]["extraFields"] == {"sentimentScore": 0.7}
     requests_mock.post(REPORT_URL, json=seed("monthly_done", data=monthly_rows(1)))
     assert records(context)[0]["extraFields"] == {}
+
+
+def test_given_a_run_that_never_finishes_when_the_deadline_passes_then_it_stops_clearly(
+    requests_mock: rm.Mocker,
+    context: dict[str, str],
+) -> None:
+    requests_mock.post(REPORT_URL, json=seed("monthly_running"))
+    requests_mock.get(f"{RESULT_URL}?max=500", json=seed("monthly_running"))
+    with pytest.raises(RunDeadlineError, match="raise run_deadline_minutes"):
+        records(context, run_deadline_minutes=0)
