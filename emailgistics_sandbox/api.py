@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import time
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from emailgistics_sandbox.periods import PERIODS
-from emailgistics_sandbox.reports import REPORTS, ReportQuery, ReportResult, run_report
+from emailgistics_sandbox.reports import REPORTS, ReportQuery, ReportResult, Row, run_report
 from emailgistics_sandbox.runs import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -49,7 +50,7 @@ def handle_api(state: SandboxState, request: ApiRequest) -> tuple[Answer, str | 
         return _route(state, request, key), key.name
     except ApiError as error:
         headers = {}
-        if error.retry_after is not None:
+        if error.retry_after is not None and state.settings.retry_after_header:
             headers["Retry-After"] = str(error.retry_after)
         return Answer(error.status, error.body(), headers), key.name if key else None
 
@@ -161,7 +162,12 @@ def _run_factory(
     result: ReportResult,
 ) -> Callable[[str, int], Run]:
     def new_run(result_id: str, id_base: int) -> Run:
-        rows = [{"id": str(id_base + i), **row} for i, row in enumerate(result.rows)]
+        dice = random.Random(f"{state.settings.fault_seed}:{id_base}")  # noqa: S311 - dice
+        omit = state.settings.omit_null_probability
+        rows = [
+            {"id": str(id_base + i), **_drop_some_nulls(row, omit, dice)}
+            for i, row in enumerate(result.rows)
+        ]
         return _new_run(state, key, origin, query, result, result_id, rows)
 
     return new_run
@@ -193,7 +199,15 @@ def _new_run(  # noqa: PLR0913, PLR0917 - one call site, all parts of one run
         fails_with="Report run failed: injected fault." if failing else None,
         expire_after_pages=expiring.after_pages if expiring else None,
         cutoff=result.cutoff_local(query.mailbox.time_zone),
+        mailbox_id=query.mailbox.mailbox_id,
     )
+
+
+def _drop_some_nulls(row: Row, probability: float, dice: random.Random) -> Row:
+    # The docs' own monthly example leaves a null column out of a row.
+    if probability <= 0:
+        return row
+    return {k: v for k, v in row.items() if v is not None or dice.random() >= probability}
 
 
 def _json_body(raw: bytes) -> dict[str, Any]:
@@ -234,6 +248,8 @@ def build_report_query(
         users=_string_list(body, "users"),
         domains=_lowered(_string_list(body, "domains")),
         include_details=_flag(query, "includeDetails"),
+        sparse=state.settings.sparse_rows,
+        ambiguous_end=state.settings.ambiguous_end,
     )
 
 

@@ -58,6 +58,30 @@ _OPTIONS: tuple[tuple[str, Any, Any, str], ...] = (
         ),
     ),
     ("--fault-seed", int, 1, "seed of the fault generator" + _D),
+    (
+        "--omit-null-probability",
+        float,
+        0.0,
+        "chance that a null metric is left out of a row, as in the docs' example" + _D,
+    ),
+    (
+        "--ambiguous-end",
+        str,
+        "last",
+        "occurrence ('first' or 'last') an `end` inside a repeated DST hour is read as" + _D,
+    ),
+    (
+        "--second-hour-domain",
+        str,
+        None,
+        "make this domain active only in the second occurrence of each repeated DST hour",
+    ),
+)
+#: (flag, attribute, help): on/off readings of what the API docs leave open.
+_SWITCHES: tuple[tuple[str, str, str], ...] = (
+    ("--no-retry-after", "retry_after_header", "send 429s without a Retry-After header"),
+    ("--no-date-header", "date_header", "send answers without an HTTP Date header"),
+    ("--sparse-rows", "sparse_rows", "mailbox and user reports omit buckets without activity"),
 )
 
 
@@ -73,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for flag, kind, default, text in _OPTIONS:
         parser.add_argument(flag, type=kind, default=default, help=text)
+    for flag, _, text in _SWITCHES:
+        parser.add_argument(flag, action="store_true", help=text)
     parser.add_argument(
         "--fault",
         action="append",
@@ -99,6 +125,12 @@ def settings_from(args: argparse.Namespace) -> SandboxSettings:
         keys=load_keys(args.keys_file) if args.keys_file else None,
         faults=list(args.fault),
         fault_seed=args.fault_seed,
+        retry_after_header=not args.no_retry_after,
+        date_header=not args.no_date_header,
+        sparse_rows=args.sparse_rows,
+        omit_null_probability=args.omit_null_probability,
+        ambiguous_end=args.ambiguous_end,
+        second_hour_domain=args.second_hour_domain,
     )
 
 

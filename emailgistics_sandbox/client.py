@@ -65,6 +65,10 @@ class SandboxControl:
         """Change numeric knobs, e.g. ``update_settings(runSeconds=0)``."""
         return dict(self._call("PATCH", "settings", changes))
 
+    def runs(self) -> dict[str, Any]:
+        """Every report run (``runs``) and how many were never read (``orphans``)."""
+        return dict(self._call("GET", "runs"))
+
     def keys(self) -> list[dict[str, Any]]:
         """The API keys the sandbox accepts."""
         return list(self._call("GET", "keys")["keys"])

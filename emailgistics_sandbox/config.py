@@ -97,32 +97,48 @@ class SandboxSettings:
     keys: list[ApiKey] | None = None  # None: default_keys()
     faults: list[FaultRule] = field(default_factory=list)
     fault_seed: int = 1
+    # Readings of what the API docs leave open; each is a switch so the tap is tested
+    # against every reading (see the README's sandbox section).
+    retry_after_header: bool = True  # 429s carry Retry-After (the docs name none)
+    date_header: bool = True  # answers carry an HTTP Date from the sandbox clock
+    sparse_rows: bool = False  # mailbox/user reports omit buckets without activity
+    omit_null_probability: float = 0.0  # chance that a null metric is left out of a row
+    #: How an ``end`` inside a repeated (DST fall-back) hour is read: "last" (the
+    #: result reaches into the second occurrence) or "first" (the older reading).
+    ambiguous_end: str = "last"
+    #: Data set switch, fixed at start: this domain is active only in the second
+    #: occurrence of every repeated hour (sparse rows in the fall-back hour).
+    second_hour_domain: str | None = None
 
     def update(self, changes: dict[str, Any]) -> None:
-        """Apply a PATCH from the control API (numeric knobs only)."""
-        knobs = {
-            "lagMinutes": ("lag_minutes", int),
-            "runSeconds": ("run_seconds", float),
-            "instantRows": ("instant_rows", int),
-            "maxRunningRuns": ("max_running_runs", int),
-            "requestsPerMinute": ("requests_per_minute", int),
-            "resultTtlHours": ("result_ttl_hours", float),
-        }
+        """Apply a PATCH from the control API (the live knobs of ``_KNOBS``)."""
         for name, value in changes.items():
-            if name not in knobs:
-                msg = f"unknown setting {name!r}; known: {', '.join(knobs)}"
+            if name not in _KNOBS:
+                msg = f"unknown setting {name!r}; known: {', '.join(_KNOBS)}"
                 raise ValueError(msg)
-            attribute, kind = knobs[name]
+            attribute, kind = _KNOBS[name]
+            if kind is str and value not in {"first", "last"}:
+                msg = f"{name} must be 'first' or 'last', got {value!r}"
+                raise ValueError(msg)
             setattr(self, attribute, kind(value))
 
     def describe(self) -> dict[str, Any]:
-        """The numeric knobs, as the control API names them."""
-        return {
-            "seed": self.seed,
-            "lagMinutes": self.lag_minutes,
-            "runSeconds": self.run_seconds,
-            "instantRows": self.instant_rows,
-            "maxRunningRuns": self.max_running_runs,
-            "requestsPerMinute": self.requests_per_minute,
-            "resultTtlHours": self.result_ttl_hours,
-        }
+        """The live knobs, as the control API names them, plus the data set's."""
+        described = {name: getattr(self, attribute) for name, (attribute, _) in _KNOBS.items()}
+        return {"seed": self.seed, "secondHourDomain": self.second_hour_domain, **described}
+
+
+#: Control-API name -> (attribute, type) of every setting that can change while running.
+_KNOBS: dict[str, tuple[str, type]] = {
+    "lagMinutes": ("lag_minutes", int),
+    "runSeconds": ("run_seconds", float),
+    "instantRows": ("instant_rows", int),
+    "maxRunningRuns": ("max_running_runs", int),
+    "requestsPerMinute": ("requests_per_minute", int),
+    "resultTtlHours": ("result_ttl_hours", float),
+    "retryAfterHeader": ("retry_after_header", bool),
+    "dateHeader": ("date_header", bool),
+    "sparseRows": ("sparse_rows", bool),
+    "omitNullProbability": ("omit_null_probability", float),
+    "ambiguousEnd": ("ambiguous_end", str),
+}

@@ -106,6 +106,11 @@ def _patch_settings(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]
     return state.settings.describe()
 
 
+def _runs(state: SandboxState, _body: Any) -> dict[str, Any]:  # noqa: ANN401
+    runs = [run.describe() for run in state.runs.all()]
+    return {"runs": runs, "orphans": sum(run["orphan"] for run in runs)}
+
+
 def _keys(state: SandboxState, _body: Any) -> dict[str, Any]:  # noqa: ANN401
     return {"keys": [key.describe() for key in state.keys.values()]}
 
@@ -131,5 +136,6 @@ _ROUTES = {
     ("GET", "/_sandbox/settings"): _settings,
     ("PATCH", "/_sandbox/settings"): _patch_settings,
     ("GET", "/_sandbox/keys"): _keys,
+    ("GET", "/_sandbox/runs"): _runs,
     ("GET", "/_sandbox/mailboxes"): _all_mailboxes,
 }

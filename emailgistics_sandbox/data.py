@@ -121,8 +121,13 @@ class Mailbox:
         self._event_times = [event.at for event in self.events]
 
 
-def build_dataset(seed: int) -> list[Mailbox]:
-    """Generate the sandbox's mailboxes and their activity from ``seed``."""
+def build_dataset(seed: int, second_hour_domain: str | None = None) -> list[Mailbox]:
+    """Generate the sandbox's mailboxes and their activity from ``seed``.
+
+    With ``second_hour_domain``, that domain is active only in the *second* occurrence
+    of every repeated (DST fall-back) hour: sparse rows a client can only key right by
+    their order in the result.
+    """
     rng = random.Random(seed)
     mailboxes: list[Mailbox] = []
     for index, (name, zone, active, per_day) in enumerate(_MAILBOX_SPECS):
@@ -138,6 +143,8 @@ def build_dataset(seed: int) -> list[Mailbox]:
             tags=_tags(rng),
         )
         _generate_activity(rng, mailbox, per_day)
+        if second_hour_domain is not None:
+            _move_to_second_hours(rng, mailbox, second_hour_domain)
         mailbox.seal()
         mailboxes.append(mailbox)
     return mailboxes
@@ -181,7 +188,32 @@ def _generate_activity(rng: random.Random, mailbox: Mailbox, per_day: int) -> No
         day += timedelta(days=1)
 
 
-def _add_message(rng: random.Random, mailbox: Mailbox, at: datetime) -> None:
+def repeated_hours(zone: ZoneInfo) -> list[datetime]:
+    """UTC starts of the second occurrence of every repeated hour with activity."""
+    starts: list[datetime] = []
+    instant = ACTIVITY_START
+    while instant < ACTIVITY_END:
+        if instant.astimezone(zone).fold == 1 and (instant - _HOUR).astimezone(zone).fold == 0:
+            starts.append(instant)
+        instant += _HOUR
+    return starts
+
+
+_HOUR = timedelta(hours=1)
+
+
+def _move_to_second_hours(rng: random.Random, mailbox: Mailbox, domain: str) -> None:
+    for second in repeated_hours(mailbox.zone):
+        first = second - _HOUR
+        mailbox.events[:] = [
+            e for e in mailbox.events if not (e.message.domain == domain and first <= e.at < second)
+        ]
+        _add_message(rng, mailbox, second + timedelta(minutes=20), domain=domain)
+
+
+def _add_message(
+    rng: random.Random, mailbox: Mailbox, at: datetime, domain: str | None = None
+) -> None:
     users = mailbox.users
     owner = rng.choice(users).user_id if rng.random() < 0.85 else None
     replied = rng.random() < 0.8
@@ -189,7 +221,7 @@ def _add_message(rng: random.Random, mailbox: Mailbox, at: datetime) -> None:
     close_kind = rng.choice(CLOSE_KINDS) if rng.random() < 0.75 else None
     close_elapsed = round(rng.uniform(30, 2_000), 1) if close_kind else None
     message = Message(
-        domain=rng.choice(_DOMAINS),
+        domain=domain or rng.choice(_DOMAINS),
         conversation_start=at - timedelta(days=rng.choice((0, 0, 0, 1, 3, 9))),
         user_id=owner,
         reply_elapsed_minutes=elapsed,

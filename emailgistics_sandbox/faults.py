@@ -2,7 +2,9 @@
 
 A rule fires on a matching request (or run) with its probability, at most ``times``
 times. Request faults: ``http_error``, ``rate_limit_burst``, ``connection_reset``,
-``slow``, ``truncated_json``. Run faults, decided when a run is created:
+``slow``, ``truncated_json``, ``queue_then_fail`` (a report POST queues its run, then
+answers ``status``: the documented "a POST that failed may still have queued a run").
+Run faults, decided when a run is created:
 ``run_error`` (the run ends in ``status: error``) and ``expire_mid_paging`` (the
 result answers 404 after ``after_pages`` pages were read).
 """
@@ -15,7 +17,14 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 REQUEST_FAULTS = frozenset(
-    {"http_error", "rate_limit_burst", "connection_reset", "slow", "truncated_json"}
+    {
+        "http_error",
+        "rate_limit_burst",
+        "connection_reset",
+        "slow",
+        "truncated_json",
+        "queue_then_fail",
+    }
 )
 RUN_FAULTS = frozenset({"run_error", "expire_mid_paging"})
 ALL_FAULTS = REQUEST_FAULTS | RUN_FAULTS

@@ -57,9 +57,9 @@ def next_local(start: datetime, period: str) -> datetime:
     raise ValueError(msg)
 
 
-def to_utc(local: datetime, zone: ZoneInfo) -> datetime:
-    """Convert a naive wall-clock time (first occurrence if repeated) to UTC."""
-    return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+def to_utc(local: datetime, zone: ZoneInfo, fold: int = 0) -> datetime:
+    """Convert a naive wall-clock time to UTC (``fold`` picks a repeated time's occurrence)."""
+    return local.replace(tzinfo=zone, fold=fold).astimezone(UTC)
 
 
 def buckets(zone: ZoneInfo, period: str, start: datetime, end: datetime) -> list[Bucket]:
@@ -97,9 +97,16 @@ def _hour_buckets(zone: ZoneInfo, first: datetime, last: datetime) -> list[Bucke
         instant += HOUR
 
 
-def containing_period_end(zone: ZoneInfo, period: str, local: datetime) -> datetime:
-    """UTC end of the period that literally contains the naive local time ``local``."""
+def containing_period_end(
+    zone: ZoneInfo, period: str, local: datetime, *, ambiguous: str = "last"
+) -> datetime:
+    """UTC end of the period that literally contains the naive local time ``local``.
+
+    A ``local`` inside a repeated hour is read as its ``ambiguous`` ("first" or
+    "last") occurrence; "last" matches the buckets, which include both occurrences.
+    """
     start = floor_local(local, period)
+    fold = 1 if ambiguous == "last" else 0
     if period == "hour":
-        return to_utc(start, zone) + HOUR
-    return to_utc(next_local(start, period), zone)
+        return to_utc(start, zone, fold) + HOUR
+    return to_utc(next_local(start, period), zone, fold)

@@ -65,6 +65,19 @@ class Run:
     expire_after_pages: int | None = None
     pages_served: int = 0
     cutoff: str | None = field(default=None)
+    mailbox_id: str = ""
+    reads: int = 0  # results GETs (polls and pages); a run never read is an orphan
+
+    def describe(self) -> dict[str, Any]:
+        """What ``/_sandbox/runs`` shows of the run."""
+        return {
+            "resultId": self.result_id,
+            "mailboxId": self.mailbox_id,
+            "body": self.origin.get("body", {}).get("parameters"),
+            "status": self.status(),
+            "reads": self.reads,
+            "orphan": self.reads == 0,
+        }
 
     def status(self) -> str:
         """``running`` until the run's duration has passed, then done or error."""
@@ -99,6 +112,11 @@ class RunStore:
             ]
         return len(left), min(left, default=0.0)
 
+    def all(self) -> list[Run]:
+        """Every run, in creation order."""
+        with self._lock:
+            return list(self._runs.values())
+
     def add(self, run_factory: Any) -> Run:  # noqa: ANN401 - callable(result_id, id_base)
         """Create and store a run; the factory receives its id and row-id base."""
         sequence = next(self._sequence)
@@ -118,6 +136,7 @@ class RunStore:
             raise missing
         if run.expire_after_pages is not None and run.pages_served >= run.expire_after_pages:
             raise missing
+        run.reads += 1
         return run
 
 

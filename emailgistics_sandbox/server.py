@@ -11,6 +11,7 @@ import json
 import socket
 import threading
 import time
+from email.utils import format_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, ClassVar, Self
@@ -34,6 +35,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002, ANN401
         """Stay quiet: the request log is the record of traffic."""
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Status line, ``Server`` and a ``Date`` that follows the sandbox clock.
+
+        The standard library would stamp the host's time; the API's ``Date`` is how a
+        client learns the API's "now", so it must be the sandbox's (or absent, when the
+        ``dateHeader`` switch is off).
+        """
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
+        if self.state.settings.date_header:
+            self.send_header("Date", format_datetime(self.state.clock.now(), usegmt=True))
 
     def do_GET(self) -> None:
         """Serve GET."""
@@ -73,7 +86,14 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             base_url=f"http://{self.headers.get('Host') or _host_of(self.server)}",
         )
-        answer, key_name = _faulted_answer(fault) or handle_api(self.state, request)
+        retry_after = self.state.settings.retry_after_header
+        faulted = _faulted_answer(fault, retry_after=retry_after)
+        answer, key_name = faulted or handle_api(self.state, request)
+        queued = answer.status == HTTPStatus.OK and request.method == "POST"
+        if fault is not None and fault.kind == "queue_then_fail" and queued:
+            # The run was queued (it holds a slot and shows up in /_sandbox/runs), but
+            # the client is told the POST failed: the documented "may still have queued".
+            answer = _server_error(fault.status)
         self._record(request, answer.status, key_name)
         self._write(answer, truncate=fault is not None and fault.kind == "truncated_json")
 
@@ -123,14 +143,24 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-def _faulted_answer(fault: FaultRule | None) -> tuple[Answer, str | None] | None:
+def _server_error(status: int) -> Answer:
+    body = {"status": "error", "error": {"code": str(status), "message": "Transient server error."}}
+    return Answer(status, body)
+
+
+def _faulted_answer(
+    fault: FaultRule | None, *, retry_after: bool
+) -> tuple[Answer, str | None] | None:
     if fault is None or fault.kind not in {"http_error", "rate_limit_burst"}:
         return None
-    limited = fault.kind == "rate_limit_burst"
-    status = HTTPStatus.TOO_MANY_REQUESTS if limited else fault.status
-    message = "Rate limit exceeded." if limited else "Transient server error."
-    body = {"status": "error", "error": {"code": str(int(status)), "message": message}}
-    headers = {"Retry-After": str(max(1, round(fault.seconds)))} if limited else {}
+    if fault.kind == "http_error":
+        return _server_error(fault.status), None
+    status = HTTPStatus.TOO_MANY_REQUESTS
+    body = {
+        "status": "error",
+        "error": {"code": str(int(status)), "message": "Rate limit exceeded."},
+    }
+    headers = {"Retry-After": str(max(1, round(fault.seconds)))} if retry_after else {}
     return Answer(int(status), body, headers), None
 
 
