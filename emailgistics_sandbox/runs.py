@@ -66,7 +66,10 @@ class Run:
     pages_served: int = 0
     cutoff: str | None = field(default=None)
     mailbox_id: str = ""
-    reads: int = 0  # results GETs (polls and pages); a run never read is an orphan
+    reads: int = 0  # results GETs (polls and pages)
+    #: Its POST was answered with an error although it was queued (``queue_then_fail``):
+    #: the client never learnt its id, so unless something reads it, it is an orphan.
+    hidden: bool = False
 
     def describe(self) -> dict[str, Any]:
         """What ``/_sandbox/runs`` shows of the run."""
@@ -76,7 +79,7 @@ class Run:
             "body": self.origin.get("body", {}).get("parameters"),
             "status": self.status(),
             "reads": self.reads,
-            "orphan": self.reads == 0,
+            "orphan": self.hidden and self.reads == 0,
         }
 
     def status(self) -> str:
@@ -111,6 +114,12 @@ class RunStore:
                 if r.account == account and r.status() == "running"
             ]
         return len(left), min(left, default=0.0)
+
+    def hide(self, result_id: str) -> None:
+        """Mark a run whose POST the client was told had failed."""
+        with self._lock:
+            if result_id in self._runs:
+                self._runs[result_id].hidden = True
 
     def all(self) -> list[Run]:
         """Every run, in creation order."""

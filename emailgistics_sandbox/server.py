@@ -93,6 +93,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "queue_then_fail" and queued:
             # The run was queued (it holds a slot and shows up in /_sandbox/runs), but
             # the client is told the POST failed: the documented "may still have queued".
+            href = answer.body["_links"]["self"]["href"]
+            self.state.runs.hide(urlsplit(href).path.rsplit("/", 1)[-1])
             answer = _server_error(fault.status)
         self._record(request, answer.status, key_name)
         self._write(answer, truncate=fault is not None and fault.kind == "truncated_json")

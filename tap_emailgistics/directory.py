@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -60,7 +59,3 @@ class MailboxDirectory:
                 "know: upgrade the tzdata package."
             )
             raise EmailgisticsError(msg) from None
-
-    def local_now(self, mailbox_id: str) -> datetime:
-        """Now, as wall-clock time in the mailbox's zone."""
-        return datetime.now(self.zone(mailbox_id)).replace(tzinfo=None, microsecond=0)

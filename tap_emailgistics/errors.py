@@ -21,18 +21,32 @@ class ForeignLinkError(EmailgisticsError, FatalAPIError):
     """The API sent a link to another host or scheme; the key is never sent there."""
 
 
-class RunFailedError(EmailgisticsError, FatalAPIError):
-    """A report run ended in ``status: error`` more often than the retry limit allows."""
-
-    def __init__(self, message: str, origin: dict[str, object] | None) -> None:
-        """Keep the run's ``_links.origin`` so the run can be re-created from it."""
-        super().__init__(message)
-        self.origin = origin
-
-
 class ResultExpiredError(EmailgisticsError, FatalAPIError):
     """A result page answered 404: results expire 24 hours after their run started."""
 
 
 class RunDeadlineError(EmailgisticsError, FatalAPIError):
     """A report run kept running past the configured deadline."""
+
+
+class MalformedAnswerError(EmailgisticsError, FatalAPIError):
+    """An answer the tap cannot read as the documented envelope: it stops, never guesses."""
+
+
+class IncompleteResultError(EmailgisticsError, FatalAPIError):
+    """A result's rows disagree with its ``total``, even after re-reading it."""
+
+
+class RunGaveUpError(EmailgisticsError, FatalAPIError):
+    """A window's run could not be completed within its re-creation budget."""
+
+
+class StateError(EmailgisticsError):
+    """The incoming state cannot be right (e.g. a bookmark after the API's now)."""
+
+
+class RunCreationUncertainError(EmailgisticsError):
+    """A report POST failed in a way that may still have queued a run (5xx, reset, cut-off).
+
+    Never retried by the transport: re-creating a run is the run engine's decision.
+    """

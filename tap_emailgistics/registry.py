@@ -21,6 +21,10 @@ class ReportDefinition:
     #: A tap setting sent as the body field of the same name (``users``, ``domains``).
     filter_setting: str | None = None
     supports_details: bool = False  # honours ?includeDetails=true
+    #: How rows of one period are ordered by dimension: "alphabetical" (case-insensitive)
+    #: or "directory" (the mailbox's user list, then unknown ids). A stance, like the
+    #: API file's; it tells a repeated DST hour's second occurrence apart in sparse rows.
+    dimension_order: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ REPORTS: tuple[ReportDefinition, ...] = (
         dimension="userId",
         filter_setting="users",
         supports_details=True,
+        dimension_order="directory",
     ),
     ReportDefinition(
         path="mailboxDomainPerformance",
@@ -111,6 +116,7 @@ REPORTS: tuple[ReportDefinition, ...] = (
         group_labels=_LABELS,
         dimension="domain",
         filter_setting="domains",
+        dimension_order="alphabetical",
     ),
 )
 

@@ -1,4 +1,4 @@
-"""What every stream of one tap run shares: settings, pacing, directory, polling."""
+"""What every stream of one tap run shares: settings, pacing, directory, clock, polling."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tap_emailgistics.client import RequestPacer
+    from tap_emailgistics.api_clock import ApiClock
+    from tap_emailgistics.client import LinkGuard, RequestPacer
     from tap_emailgistics.directory import MailboxDirectory
-    from tap_emailgistics.pagination import LinkGuard, PollPolicy
+    from tap_emailgistics.report_run import PollPolicy
     from tap_emailgistics.settings import Settings
 
 
@@ -21,3 +22,4 @@ class TapServices:
     directory: MailboxDirectory
     guard: LinkGuard
     poll_policy: PollPolicy
+    api_clock: ApiClock

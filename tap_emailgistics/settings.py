@@ -142,8 +142,8 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         th.IntegerType(minimum=0),
         default=2,
         title="Run error retries",
-        description="How often a run that ends in status 'error' is re-created "
-        "before the mailbox/period fails.",
+        description="How often a report run that ended in status 'error', or whose "
+        "POST failed, is re-created before the mailbox/period fails.",
     ),
     th.Property(
         "requests_per_minute",
@@ -152,6 +152,14 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         title="Requests per minute",
         description="Pace of this tap's requests, polls included. The account allows "
         "100/min shared by all its keys: leave headroom for other clients.",
+    ),
+    th.Property(
+        "rate_limit_wait_seconds",
+        th.NumberType(minimum=0),
+        default=60,
+        title="Rate-limit wait (s)",
+        description="Wait after a 429 that carries no Retry-After, doubling on each "
+        "further 429. The API docs ask for at least a minute.",
     ),
     th.Property(
         "window_days",
@@ -183,6 +191,7 @@ class Settings:
     poll_jitter: float
     run_deadline_minutes: float
     run_error_retries: int
+    rate_limit_wait_seconds: float
 
 
 def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
@@ -220,6 +229,7 @@ def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
         poll_jitter=float(value("poll_jitter")),
         run_deadline_minutes=float(value("run_deadline_minutes")),
         run_error_retries=int(value("run_error_retries")),
+        rate_limit_wait_seconds=float(value("rate_limit_wait_seconds")),
     )
 
 

@@ -10,10 +10,11 @@ from singer_sdk import Stream, Tap
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 from typing_extensions import override
 
-from tap_emailgistics.client import RequestPacer
+from tap_emailgistics.api_clock import ApiClock
+from tap_emailgistics.client import LinkGuard, RequestPacer
 from tap_emailgistics.directory import MailboxDirectory
-from tap_emailgistics.pagination import LinkGuard, PollPolicy
 from tap_emailgistics.registry import stream_definitions
+from tap_emailgistics.report_run import PollPolicy
 from tap_emailgistics.services import TapServices
 from tap_emailgistics.settings import CONFIG_SCHEMA, check_settings
 from tap_emailgistics.streams.mailboxes import (
@@ -68,6 +69,7 @@ class TapEmailgistics(Tap):
                 jitter=settings.poll_jitter,
                 deadline_seconds=settings.run_deadline_minutes * 60,
             ),
+            api_clock=ApiClock(),
         )
 
     @cached_property

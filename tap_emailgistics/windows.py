@@ -1,13 +1,12 @@
-"""Periods, time windows and the finality maths behind the bookmarks.
+"""Periods and time windows in a mailbox's own zone.
 
 All range values are naive wall-clock times in a mailbox's zone, because that is how
-the API reads ``start``/``end``. Finality comparisons are made in UTC so that DST
-transitions cannot make a provisional period look final.
+the API reads ``start``/``end``. Instants are aware UTC datetimes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -63,17 +62,6 @@ def period_end_utc(start_utc: datetime, period: str, zone: ZoneInfo) -> datetime
     return to_utc(next_period(local, period), zone)
 
 
-def parse_cutoff(value: str | None, zone: ZoneInfo) -> datetime | None:
-    """``dataCutoffTimestamp`` (local, e.g. ``2026-05-01T08:14:00.0``) as UTC.
-
-    A cutoff inside a repeated DST hour is read as the earlier occurrence, which can
-    only make fewer periods final, never more.
-    """
-    if not value:
-        return None
-    return to_utc(datetime.fromisoformat(value).replace(tzinfo=None), zone)
-
-
 @dataclass(frozen=True)
 class Window:
     """A run's range ``[start, end)`` of whole periods, in mailbox-local wall clock."""
@@ -101,62 +89,6 @@ def cut_windows(start: datetime, end: datetime, period: str, max_days: int) -> l
         windows.append(Window(cursor, min(boundary, last)))
         cursor = windows[-1].end
     return windows
-
-
-def bookmark_after(
-    window: Window, period: str, zone: ZoneInfo, cutoff: datetime | None
-) -> datetime:
-    """Where the partition's bookmark goes once ``window`` completed.
-
-    No cutoff: the whole window is final, so the window's end. With a cutoff: the
-    start of the first period in the window that ends after it (or the window's end).
-    """
-    if cutoff is None:
-        return window.end
-    instant, stop = to_utc(window.start, zone), to_utc(window.end, zone)
-    while instant < stop:
-        if period_end_utc(instant, period, zone) > cutoff:
-            return instant.astimezone(zone).replace(tzinfo=None)
-        instant = _next_instant(instant, period, zone)
-    return window.end
-
-
-def _next_instant(instant: datetime, period: str, zone: ZoneInfo) -> datetime:
-    if period == "hour":
-        return instant + _HOUR
-    return period_end_utc(instant, period, zone)
-
-
-@dataclass
-class RowClock:
-    """Turns the rows of one run into UTC starts and finality flags.
-
-    A repeated DST fall-back hour is the first occurrence the first time a row with
-    that wall-clock start (and dimension value) appears and the second occurrence
-    the next time, so two hourly rows never share ``startDateTimeUtc``.
-    """
-
-    zone: ZoneInfo
-    period: str
-    _seen: set[tuple[str, str | None]] = field(default_factory=set)
-
-    def utc_start(self, local_text: str, dimension: str | None) -> datetime:
-        """UTC instant of a row's local ``startDateTime``."""
-        local = datetime.fromisoformat(local_text).replace(tzinfo=None)
-        key = (local_text, dimension)
-        fold = 1 if key in self._seen and _is_ambiguous(local, self.zone) else 0
-        self._seen.add(key)
-        return to_utc(local, self.zone, fold=fold)
-
-    def is_final(self, utc_start: datetime, cutoff: datetime | None) -> bool:
-        """A period is final when it ends at or before the cutoff (or there is none)."""
-        return cutoff is None or period_end_utc(utc_start, self.period, self.zone) <= cutoff
-
-
-def _is_ambiguous(local: datetime, zone: ZoneInfo) -> bool:
-    first = local.replace(tzinfo=zone, fold=0).utcoffset()
-    second = local.replace(tzinfo=zone, fold=1).utcoffset()
-    return first != second
 
 
 def format_utc(instant: datetime) -> str:

@@ -8,7 +8,9 @@ from singer_sdk import Stream
 from typing_extensions import override
 
 from tap_emailgistics.client import EmailgisticsStream
+from tap_emailgistics.errors import MalformedAnswerError
 from tap_emailgistics.extras import ExtraFieldKeeper
+from tap_emailgistics.report_run import RunRequest
 from tap_emailgistics.schemas import STREAM_SCHEMA
 
 if TYPE_CHECKING:
@@ -16,7 +18,6 @@ if TYPE_CHECKING:
 
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
-    from singer_sdk.pagination import BaseAPIPaginator
 
     from tap_emailgistics.services import TapServices
 
@@ -27,7 +28,6 @@ class MailboxesStream(EmailgisticsStream):
     name = "mailboxes"
     path = "/api/v1/admin/mailboxes"
     primary_keys: ClassVar[list[str]] = ["mailboxId"]
-    records_jsonpath = "$.mailboxes[*]"
     schema = STREAM_SCHEMA
 
     def __init__(self, tap: Tap, services: Callable[[], TapServices]) -> None:
@@ -35,13 +35,19 @@ class MailboxesStream(EmailgisticsStream):
         super().__init__(tap, services)
         self._keeper = ExtraFieldKeeper(self.name, set(self.schema["properties"]), self.logger)
 
-    @override
-    def get_new_paginator(self) -> BaseAPIPaginator[Any] | None:
-        return None  # one synchronous, unpaginated answer
-
-    def fetch(self) -> Iterable[dict[str, Any]]:
-        """Request the mailbox list (the directory's loader)."""
-        return self.request_records(None)
+    def fetch(self) -> list[dict[str, Any]]:
+        """Request the mailbox list (the directory's loader): one unpaginated answer."""
+        body = self.send(RunRequest("GET")).body
+        mailboxes = body.get("mailboxes") if isinstance(body, dict) else None
+        if not isinstance(mailboxes, list) or not all(
+            isinstance(m, dict) and isinstance(m.get("mailboxId"), str) for m in mailboxes
+        ):
+            msg = (
+                f"Unexpected answer from the API: GET {self.path} did not return a list of "
+                "mailboxes with mailboxId. Check base_url points at the Emailgistics API."
+            )
+            raise MalformedAnswerError(msg)
+        return mailboxes
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:

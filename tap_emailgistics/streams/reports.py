@@ -1,35 +1,40 @@
 """Report streams: one per field-group combination of each registry report.
 
 A partition is (mailboxId, period). Its range, from the bookmark (or start_date) to
-end_date (or now), is cut into windows; each window is one report run. After each
-window the bookmark moves to the first period that is not final yet and a STATE
+end_date (or the API's now), is cut into windows; each window is one report run
+(``report_run``). Rows are emitted as pages arrive; only once the run is verified
+does the bookmark move, to the first period that is not final yet, and a STATE
 message is written, so a failure later keeps every completed window.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlsplit
 
-from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
 from tap_emailgistics.client import EmailgisticsStream
-from tap_emailgistics.errors import ResultExpiredError, RunFailedError
+from tap_emailgistics.errors import SettingsError, StateError
 from tap_emailgistics.extras import ExtraFieldKeeper
-from tap_emailgistics.pagination import ReportRunPaginator, RunLink, envelope_of
+from tap_emailgistics.finality import (
+    RowKeys,
+    bookmark_after,
+    final_until,
+    is_final,
+    parse_cutoff,
+)
+from tap_emailgistics.report_run import ReportRun, RunRequest, VerifiedRun
 from tap_emailgistics.schemas import STREAM_SCHEMA
 from tap_emailgistics.settings import wall_clock
 from tap_emailgistics.windows import (
-    RowClock,
     Window,
-    bookmark_after,
     cut_windows,
+    floor_period,
     format_local,
     format_utc,
-    parse_cutoff,
 )
 
 if TYPE_CHECKING:
@@ -44,18 +49,6 @@ if TYPE_CHECKING:
     from tap_emailgistics.services import TapServices
 
 BOOKMARK = "provisional_from"
-_MAX_EXPIRY_RESTARTS = 3
-
-
-@dataclass
-class _WindowRun:
-    """One attempt at one window: where it starts and what it has seen."""
-
-    window: Window
-    zone: ZoneInfo
-    clock: RowClock
-    restart: RunLink | None = None
-    paginator: ReportRunPaginator | None = field(default=None)
 
 
 class ReportStream(EmailgisticsStream):
@@ -79,7 +72,6 @@ class ReportStream(EmailgisticsStream):
         super().__init__(tap, services, name=definition.name, path=path)
         self.primary_keys = list(definition.primary_keys)
         self._keeper = ExtraFieldKeeper(self.name, set(self.schema["properties"]), self.logger)
-        self._run: _WindowRun | None = None
 
     @property
     @override
@@ -96,23 +88,43 @@ class ReportStream(EmailgisticsStream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         if context is None:  # the SDK always passes a partition; be explicit anyway
             return
-        services = self.services
-        mailbox_id, period = context["mailboxId"], context["period"]
-        zone = services.directory.zone(mailbox_id)
-        settings = services.settings
-        state = self.get_context_state(context)
-        start = wall_clock(state[BOOKMARK], BOOKMARK) if state.get(BOOKMARK) else settings.start
-        end = settings.end or services.directory.local_now(mailbox_id)
-        bookmark_pinned = False
-        for window in cut_windows(start, end, period, settings.window_days[period]):
-            cutoff = yield from self._window_rows(context, window, zone)
-            bookmark = bookmark_after(window, period, zone, cutoff)
-            if not bookmark_pinned:
+        period = context["period"]
+        zone = self.services.directory.zone(context["mailboxId"])
+        start, end = self._range(context, zone)
+        pinned = False
+        for window in cut_windows(start, end, period, self.services.settings.window_days[period]):
+            verified = yield from self._window_rows(context, window, zone)
+            cutoff = parse_cutoff(verified.cutoff, zone, verified.api_now)
+            until = final_until(cutoff, verified.api_now)
+            bookmark = bookmark_after(window, period, zone, until)
+            if not pinned:
                 # Later windows must not move the bookmark past a provisional period.
                 self._save_bookmark(context, bookmark)
-                bookmark_pinned = bookmark < window.end
+                pinned = bookmark < window.end
 
-    def _save_bookmark(self, context: Context, bookmark: Any) -> None:  # noqa: ANN401
+    def _range(self, context: Context, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        """From the bookmark (or start_date) to end_date (or the API's now), local."""
+        settings, period = self.services.settings, context["period"]
+        api_now = self.services.api_clock.now().astimezone(zone).replace(tzinfo=None)
+        # The period containing now is included, also when now is exactly its start
+        # (which, in a repeated DST hour, is the only way to reach its first occurrence).
+        end = settings.end or api_now + timedelta(seconds=1)
+        saved = self.get_context_state(context).get(BOOKMARK)
+        if saved is None:
+            return settings.start, end
+        bookmark = _saved_bookmark(saved, self.name, context)
+        if bookmark > floor_period(api_now, period):
+            msg = (
+                f"The state of {self.name} for mailbox {context['mailboxId']}, period "
+                f"{period} says {BOOKMARK} {saved}, which is after the API's now "
+                f"({format_local(api_now)} in {zone.key}): the state comes from a machine "
+                "with a wrong clock or was edited, and periods before it may be missing. "
+                "Clear this stream's state (meltano state clear) to re-extract from start_date."
+            )
+            raise StateError(msg)
+        return bookmark, end
+
+    def _save_bookmark(self, context: Context, bookmark: datetime) -> None:
         self.get_context_state(context)[BOOKMARK] = format_local(bookmark)
         self._flush_state()
 
@@ -127,100 +139,47 @@ class ReportStream(EmailgisticsStream):
 
     def _window_rows(
         self, context: Context, window: Window, zone: ZoneInfo
-    ) -> Generator[dict[str, Any], None, Any]:
-        """Rows of one window; returns the run's cutoff (UTC) once it is complete."""
-        run = _WindowRun(window, zone, RowClock(zone, context["period"]))
-        failures = expiries = 0
+    ) -> Generator[dict[str, Any], None, VerifiedRun]:
+        """Emit a window's rows as its run pages; return the run's verified facts."""
+        run = ReportRun(
+            self._create_request(context, window),
+            self._where(context, window),
+            policy=self.services.poll_policy,
+            error_retries=self.services.settings.run_error_retries,
+        )
+        pages = run.pages(self.send)
+        order = self._dimension_order(context["mailboxId"])
+        keys, attempt = RowKeys(zone, order), 0
         while True:
-            failed_origin: dict[str, Any] | None = None
-            self._run = run
             try:
-                for row in self.request_records({**context, "window": format_local(window.start)}):
-                    yield self._complete_row(row, context, run)
-                observed = run.paginator.observed if run.paginator else None
-                return parse_cutoff(observed.cutoff if observed else None, zone)
-            except ResultExpiredError:
-                expiries += 1
-                if expiries > _MAX_EXPIRY_RESTARTS:
-                    raise
-                self.logger.warning(
-                    "Result expired mid-paging; re-creating the run and re-reading window %s",
-                    format_local(window.start),
-                )
-            except RunFailedError as error:
-                failures += 1
-                self._check_retries(error, failures, context, window)
-                failed_origin = error.origin
-            run = _WindowRun(
-                window,
-                zone,
-                RowClock(zone, context["period"]),
-                restart=self._restart_link(run, failed_origin),
-            )
+                page = next(pages)
+            except StopIteration as finished:
+                keys.close()
+                return finished.value  # type: ignore[no-any-return]
+            if page.attempt != attempt:  # a re-created run: read the window afresh
+                keys, attempt = RowKeys(zone, order), page.attempt
+            until = final_until(parse_cutoff(page.cutoff, zone, page.api_now), page.api_now)
+            facts = _PageFacts(context, zone, keys, until, page.cutoff, run)
+            for row in page.rows:
+                yield self._complete_row(row, facts)
 
-    def _check_retries(
-        self, error: RunFailedError, failures: int, context: Context, window: Window
-    ) -> None:
-        retries = self.services.settings.run_error_retries
-        where = (
-            f"mailbox {context['mailboxId']}, period {context['period']}, window from "
-            f"{format_local(window.start)}"
-        )
-        if failures > retries:
-            msg = (
-                f"{error} ({where}; {failures} attempts). The bookmark did not move: rerun "
-                "later, or raise run_error_retries."
-            )
-            raise RunFailedError(msg, error.origin) from error
-        self.logger.warning(
-            "%s (%s); re-creating the run (%d of %d)", error, where, failures, retries
+    def _dimension_order(self, mailbox_id: str) -> Callable[[str], str] | None:
+        """How the report orders one period's rows by dimension (see the registry)."""
+        order = self.definition.report.dimension_order
+        if order != "directory":
+            return str.casefold if order == "alphabetical" else None
+        users = self.services.directory.get(mailbox_id).get("users") or []
+        position = {user.get("userId"): f"{i:06d}" for i, user in enumerate(users)}
+        return lambda user_id: position.get(user_id, "999999" + user_id)
+
+    def _where(self, context: Context, window: Window) -> str:
+        return (
+            f"report {self.definition.report.path}, mailbox {context['mailboxId']}, period "
+            f"{context['period']}, window {format_local(window.start)} to "
+            f"{format_local(window.end)}"
         )
 
-    @staticmethod
-    def _restart_link(run: _WindowRun, failed_origin: dict[str, Any] | None) -> RunLink | None:
-        """Re-create from the run's ``_links.origin`` (an error at POST carries its own)."""
-        origin = (run.paginator.observed.origin if run.paginator else None) or failed_origin
-        return RunLink.from_origin(origin) if origin else run.restart
-
-    @override
-    def get_new_paginator(self) -> ReportRunPaginator:
-        services, run = self.services, self._require_run()
-        run.paginator = ReportRunPaginator(run.restart, services.guard, services.poll_policy)
-        return run.paginator
-
-    def _require_run(self) -> _WindowRun:
-        if self._run is None:  # pragma: no cover - get_records always sets it
-            msg = "report requests are only made inside a window"
-            raise RuntimeError(msg)
-        return self._run
-
-    @override
-    def get_http_request(self, *, page: PageContext[Any]) -> HTTPRequest:
-        token: RunLink | None = page.next_page_token
-        guard = self.services.guard
-        if token is None:
-            return HTTPRequest(
-                url=self.get_url(page.stream_context),
-                method="POST",
-                params=self._query(),
-                headers=self.http_headers,
-                data=self._body(page.stream_context),
-            )
-        if token.method == "POST":
-            # The documented origin href carries no query string: re-add ours, or a
-            # re-created run would silently fall back to the default field group.
-            present = dict(parse_qsl(urlsplit(token.href).query))
-            params = {k: v for k, v in self._query().items() if k not in present}
-            return HTTPRequest(
-                url=guard.check(token.href),
-                method="POST",
-                params=params,
-                headers=self.http_headers,
-                data=token.body,
-            )
-        return HTTPRequest(url=guard.check(token.href), method="GET", headers=self.http_headers)
-
-    def _query(self) -> dict[str, Any]:
+    def _create_request(self, context: Context, window: Window) -> RunRequest:
         report, settings = self.definition.report, self.services.settings
         params: dict[str, Any] = {
             "fieldGroup": ",".join(self.definition.field_groups),
@@ -228,21 +187,16 @@ class ReportStream(EmailgisticsStream):
         }
         if report.supports_details and settings.include_details:
             params["includeDetails"] = "true"
-        return params
-
-    def _body(self, context: Context | None) -> dict[str, Any]:
-        run, report = self._require_run(), self.definition.report
-        start, end = run.window.request_bounds()
+        start, end = window.request_bounds()
         body: dict[str, Any] = {
-            "mailboxId": (context or {})["mailboxId"],
+            "mailboxId": context["mailboxId"],
             "start": start,
             "end": end,
-            "period": (context or {})["period"],
+            "period": context["period"],
         }
-        filters = self.services.settings.filters
-        if report.filter_setting and (values := filters.get(report.filter_setting)):
+        if report.filter_setting and (values := settings.filters.get(report.filter_setting)):
             body[report.filter_setting] = values
-        return body
+        return RunRequest("POST", body=body, params=params)
 
     @override
     def not_found_message(self, response: requests.Response, detail: str) -> str:
@@ -256,30 +210,49 @@ class ReportStream(EmailgisticsStream):
             "it from mailbox_ids."
         )
 
-    @override
-    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
-        result = envelope_of(response).get("result") or {}
-        for row in result.get("data") or []:
-            yield {
-                **row,
-                "timeZone": result.get("timeZone"),
-                "dataCutoffTimestamp": result.get("dataCutoffTimestamp"),
-            }
-
-    def _complete_row(
-        self, row: dict[str, Any], context: Context, run: _WindowRun
-    ) -> dict[str, Any]:
-        cutoff_text = row.pop("dataCutoffTimestamp", None)
+    def _complete_row(self, row: dict[str, Any], facts: _PageFacts) -> dict[str, Any]:
         dimension = self.definition.report.dimension
-        utc_start = run.clock.utc_start(row["startDateTime"], row.get(dimension or ""))
-        final = run.clock.is_final(utc_start, parse_cutoff(cutoff_text, run.zone))
+        try:
+            local = datetime.fromisoformat(row["startDateTime"]).replace(tzinfo=None)
+            utc_start = facts.keys.utc_start(local, row.get(dimension) if dimension else None)
+        except (KeyError, TypeError, ValueError) as error:
+            problem = f"a row's startDateTime cannot be read ({error})"
+            raise facts.run.malformed(problem) from None
+        period = facts.context["period"]
+        final = is_final(utc_start, period, facts.zone, facts.until)
         record = {
             **row,
-            "mailboxId": context["mailboxId"],
-            "period": context["period"],
-            "timeZone": row.get("timeZone") or str(run.zone.key),
+            "mailboxId": facts.context["mailboxId"],
+            "period": period,
+            "timeZone": str(facts.zone.key),
             "startDateTimeUtc": format_utc(utc_start),
             "isFinal": final,
-            "dataCutoffTimestamp": None if final else cutoff_text,
+            "dataCutoffTimestamp": None if final else facts.cutoff,
         }
         return self._keeper.keep(record)
+
+
+@dataclass(frozen=True)
+class _PageFacts:
+    """What every row of one page is completed from (worked out once per page)."""
+
+    context: Context
+    zone: ZoneInfo
+    keys: RowKeys
+    until: datetime  # periods ending at or before it are final
+    cutoff: str | None
+    run: ReportRun
+
+
+def _saved_bookmark(saved: object, stream: str, context: Context) -> datetime:
+    if isinstance(saved, str):
+        try:
+            return wall_clock(saved, BOOKMARK)
+        except SettingsError:
+            pass
+    msg = (
+        f"The state of {stream} for mailbox {context['mailboxId']}, period "
+        f"{context['period']} has {BOOKMARK} {saved!r}, which is not a date-time: "
+        "clear this stream's state (meltano state clear) or correct it."
+    )
+    raise StateError(msg)

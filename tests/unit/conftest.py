@@ -41,10 +41,15 @@ MAILBOXES = {
 
 
 def seed(name: str, **changes: Any) -> dict[str, Any]:
-    """A seed envelope with links on our result URL and optional result changes."""
+    """A seed envelope with links on our result URL and optional result changes.
+
+    Replacing ``data`` also makes ``total`` agree with it, unless ``total`` is given.
+    """
     envelope = copy.deepcopy(SEEDS[name])
     envelope["_links"]["self"]["href"] = f"{RESULT_URL}?max=500"
     envelope["_links"]["origin"]["body"]["parameters"]["mailboxId"] = MAILBOX
+    if isinstance(changes.get("data"), list) and "total" not in changes:
+        changes["total"] = len(changes["data"])
     envelope.setdefault("result", {}).update(changes)
     return dict(envelope)
 

@@ -8,7 +8,7 @@ import pytest
 
 from tap_emailgistics.errors import ApiAccessError
 
-from .conftest import REPORT_URL, make_tap, monthly_rows, seed
+from .conftest import REPORT_URL, RESULT_URL, make_tap, monthly_rows, seed
 
 if TYPE_CHECKING:
     import requests_mock as rm
@@ -49,33 +49,52 @@ def test_given_a_fatal_status_when_posting_then_one_actionable_error_without_the
     assert len([r for r in requests_mock.request_history if r.method == "POST"]) == 1
 
 
-@pytest.mark.parametrize("status", [429, 500, 502, 503])
-def test_given_a_transient_status_when_posting_then_retried_after_retry_after(
+def test_given_a_429_on_the_post_when_sent_then_repeated_after_retry_after(
     requests_mock: rm.Mocker,
     context: dict[str, str],
-    status: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A 429 queued nothing, so the transport may repeat the POST itself.
     slept: list[float] = []
     monkeypatch.setattr("time.sleep", slept.append)
-    transient = error(status, "busy")
-    transient["headers"] = {"Retry-After": "7"}
+    limited = error(429, "Rate limit exceeded.")
+    limited["headers"] = {"Retry-After": "7"}
     requests_mock.post(
-        REPORT_URL, [transient, {"json": seed("monthly_done", data=monthly_rows(1, 2))}]
+        REPORT_URL, [limited, {"json": seed("monthly_done", data=monthly_rows(1, 2))}]
     )
     assert len(sync(context)) == 2
     assert any(7 <= s <= 8 for s in slept)  # Retry-After plus at most 1 s of jitter
 
 
-def test_given_a_truncated_body_when_reading_then_the_request_is_repeated(
+@pytest.mark.parametrize(
+    "failure",
+    [error(500, "busy"), error(502, "busy"), error(503, "busy"), {"text": '{"_links": {"se'}],
+    ids=["500", "502", "503", "truncated body"],
+)
+def test_given_a_post_that_may_have_queued_when_it_fails_then_the_engine_recreates_it(
+    requests_mock: rm.Mocker,
+    context: dict[str, str],
+    failure: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    done = seed("monthly_done", data=monthly_rows(1))
+    requests_mock.post(REPORT_URL, [failure, {"json": done}])
+    assert len(sync(context)) == 1
+    assert [r.method for r in requests_mock.request_history].count("POST") == 2
+    assert "re-creating the run (1 of 2)" in caplog.text
+
+
+def test_given_a_truncated_poll_when_reading_then_the_get_is_repeated(
     requests_mock: rm.Mocker,
     context: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("time.sleep", lambda _: None)
+    requests_mock.post(REPORT_URL, json=seed("monthly_running"))
     done = seed("monthly_done", data=monthly_rows(1))
-    requests_mock.post(REPORT_URL, [{"text": '{"_links": {"se'}, {"json": done}])
+    requests_mock.get(f"{RESULT_URL}?max=500", [{"text": '{"_links": {"se'}, {"json": done}])
     assert len(sync(context)) == 1
+    assert [r.method for r in requests_mock.request_history].count("POST") == 1
 
 
 def test_given_every_request_when_sent_then_bearer_goes_only_to_the_configured_host(

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tap_emailgistics.errors import ForeignLinkError, RunDeadlineError, RunFailedError
+from tap_emailgistics.errors import ForeignLinkError, RunDeadlineError, RunGaveUpError
 
 from .conftest import REPORT_URL, RESULT_URL, make_tap, monthly_rows, seed
 
@@ -23,14 +23,14 @@ def test_given_running_running_done_next_when_synced_then_every_page_is_read(
     requests_mock: rm.Mocker,
     context: dict[str, str],
 ) -> None:
-    done = seed("monthly_done", data=monthly_rows(1, 2))
+    done = seed("monthly_done", data=monthly_rows(1, 2), total=None)  # known on the last page
     done["_links"]["next"] = {"href": f"{RESULT_URL}?max=500&starting_after=10002", "method": "GET"}
     requests_mock.post(REPORT_URL, json=seed("monthly_running"))
     requests_mock.get(
         f"{RESULT_URL}?max=500",
         [{"json": seed("monthly_running")}, {"json": seed("monthly_running")}, {"json": done}],
     )
-    last = seed("monthly_done", data=monthly_rows(3, 4))
+    last = seed("monthly_done", data=monthly_rows(3, 4), total=4)
     requests_mock.get(f"{RESULT_URL}?max=500&starting_after=10002", json=last)
     rows = records(context)
     assert [r["startDateTime"][:7] for r in rows] == ["2026-01", "2026-02", "2026-03", "2026-04"]
@@ -101,7 +101,7 @@ def test_given_a_run_that_errors_when_retries_run_out_then_the_api_code_and_mess
     failed.update(status="error", error={"code": "500", "message": "Report engine crashed"})
     del failed["result"]
     requests_mock.post(REPORT_URL, json=failed)
-    with pytest.raises(RunFailedError, match=r"500 Report engine crashed.*3 attempts"):
+    with pytest.raises(RunGaveUpError, match=r"500 Report engine crashed.*3 attempts"):
         records(context, run_error_retries=2)
     assert [r.method for r in requests_mock.request_history].count("POST") == 3
 
