@@ -202,3 +202,58 @@ def test_given_429_without_retry_after_when_rate_limited_then_the_tap_waits_the_
     log = [r for r in control.requests() if r["path"].startswith("/api/v1/reports/")]
     assert [r["status"] for r in log[:2]] == [429, 200]
     assert log[1]["monotonic"] - log[0]["monotonic"] >= 1.5
+
+
+def test_given_no_date_header_when_synced_then_the_host_clock_stands_in_with_a_warning(
+    sandbox: Sandbox,
+    control: SandboxControl,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    control.update_settings(dateHeader=False)
+    settings = config(sandbox.base_url, start_date="2026-04-28", end_date="2026-05-01")
+    with caplog.at_level(logging.WARNING):
+        done = sync(settings, {"mailbox_performance"})
+    assert done.error is None
+    assert "sent no HTTP Date header" in caplog.text
+    assert len(done.rows("mailbox_performance")) == 3
+
+
+def test_given_rows_that_omit_null_columns_when_loaded_then_every_column_is_an_explicit_null(
+    sandbox: Sandbox,
+    control: SandboxControl,
+) -> None:
+    control.update_settings(omitNullProbability=1.0)
+    settings = config(sandbox.base_url, start_date="2025-06-28", end_date="2025-07-03")
+    done = sync(settings, {"mailbox_performance"})
+    assert done.error is None
+    rows = done.rows("mailbox_performance")
+    assert rows
+    assert all("averageElapsedCloseTime" in row for row in rows)  # present, even when null
+    assert any(row["averageElapsedCloseTime"] is None for row in rows)
+    expected = truth(
+        control,
+        "mailboxPerformance",
+        None,
+        mailboxId=NEW_YORK,
+        period="day",
+        start="2025-06-28T00:00:00",
+        end="2025-07-02T23:59:59",
+    )
+    assert_upserted_equals_truth([done], expected, "mailbox_performance", None)
+
+
+def test_given_no_cutoff_for_an_open_second_hour_when_synced_then_that_hour_stays_provisional(
+    sandbox: Sandbox,
+    control: SandboxControl,
+) -> None:
+    # The older reading: an `end` inside the repeated hour is its first occurrence, so
+    # no cutoff is sent although the second 01:00 (06:00-07:00Z) is still open.
+    control.update_settings(ambiguousEnd="first", lagMinutes=0)
+    control.set_clock("2026-11-01T06:40:00Z")
+    settings = config(sandbox.base_url, periods=["hour"], start_date="2026-11-01T00:00:00")
+    done = sync(settings, {"mailbox_performance"})
+    assert done.error is None
+    finality = {r["startDateTimeUtc"]: r["isFinal"] for r in done.rows("mailbox_performance")}
+    assert finality["2026-11-01T05:00:00Z"] is True
+    assert finality["2026-11-01T06:00:00Z"] is False
+    assert done.bookmarks("mailbox_performance")[NEW_YORK, "hour"] == "2026-11-01T01:00:00"

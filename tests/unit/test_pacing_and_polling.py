@@ -1,0 +1,63 @@
+"""The pacer and the poll policy, with the injected clocks they accept."""
+
+from __future__ import annotations
+
+import random
+
+from tap_emailgistics.client import RequestPacer
+from tap_emailgistics.report_run import PollPolicy
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_given_a_full_minute_when_one_more_request_then_it_waits_for_the_oldest_to_age_out() -> (
+    None
+):
+    clock = FakeClock()
+    pacer = RequestPacer(3, clock=clock, sleep=clock.sleep)
+    for moment in (0.0, 10.0, 20.0):
+        clock.now = moment
+        assert pacer.wait_for_slot() == 0
+    clock.now = 30.0
+    assert pacer.wait_for_slot() == 30.0  # the request at 0 s leaves the window at 60 s
+    assert clock.now == 60.0
+    clock.now = 70.0
+    assert pacer.wait_for_slot() == 0  # the one at 10 s has aged out
+
+
+def test_given_a_sliding_minute_when_many_requests_then_never_more_than_the_limit_in_60_s() -> None:
+    clock = FakeClock()
+    pacer = RequestPacer(5, clock=clock, sleep=clock.sleep)
+    sent = []
+    for _ in range(23):
+        pacer.wait_for_slot()
+        sent.append(clock.now)
+        clock.now += 1.0
+    assert all(sum(1 for t in sent if start <= t < start + 60) <= 5 for start in sent)
+
+
+def test_given_the_poll_policy_when_waiting_then_doubling_from_the_floor_to_the_cap() -> None:
+    policy = PollPolicy(initial_seconds=2, max_seconds=30, jitter=0)
+    rng = random.Random(1)  # noqa: S311 - jitter dice
+    assert [policy.wait(n, rng) for n in range(6)] == [2, 4, 8, 16, 30, 30]
+
+
+def test_given_jitter_when_waiting_then_never_below_the_base_nor_above_base_times_1_plus_j() -> (
+    None
+):
+    policy = PollPolicy(initial_seconds=2, max_seconds=30, jitter=0.2)
+    rng = random.Random(7)  # noqa: S311 - jitter dice
+    for poll in range(8):
+        base = min(30, 2 * 2**poll)
+        assert base <= policy.wait(poll, rng) <= base * 1.2
