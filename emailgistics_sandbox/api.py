@@ -37,8 +37,10 @@ class Answer:
     """An HTTP answer before it is written to the socket."""
 
     status: int
-    body: dict[str, Any]
+    body: Any  # JSON: an object, except in the malformed_answer fault
     headers: dict[str, str] = field(default_factory=dict)
+    #: Written as is instead of ``body`` (an HTML page, in the malformed_answer fault).
+    raw: str | None = None
 
 
 def handle_api(state: SandboxState, request: ApiRequest) -> tuple[Answer, str | None]:

@@ -3,7 +3,11 @@
 A rule fires on a matching request (or run) with its probability, at most ``times``
 times. Request faults: ``http_error``, ``rate_limit_burst``, ``connection_reset``,
 ``slow``, ``truncated_json``, ``queue_then_fail`` (a report POST queues its run, then
-answers ``status``: the documented "a POST that failed may still have queued a run").
+answers ``status``: the documented "a POST that failed may still have queued a run"),
+``echo_credentials`` (answers ``status`` with an error message that echoes the
+request's ``Authorization`` header, as some servers do) and ``malformed_answer``
+(a 200 whose body has the wrong ``shape``: ``array``, ``html``, ``no_start`` for rows
+without ``startDateTime``, ``bad_cutoff`` for a cutoff in an unknown format).
 Run faults, decided when a run is created:
 ``run_error`` (the run ends in ``status: error``) and ``expire_mid_paging`` (the
 result answers 404 after ``after_pages`` pages were read).
@@ -24,6 +28,8 @@ REQUEST_FAULTS = frozenset(
         "slow",
         "truncated_json",
         "queue_then_fail",
+        "echo_credentials",
+        "malformed_answer",
     }
 )
 RUN_FAULTS = frozenset({"run_error", "expire_mid_paging"})
@@ -44,6 +50,7 @@ class FaultRule:
     path: str | None = None
     method: str | None = None
     after_pages: int = 1
+    shape: str = "array"
     fired: int = 0
 
     def __post_init__(self) -> None:

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 from emailgistics_sandbox.api import Answer, ApiRequest, handle_api
 from emailgistics_sandbox.config import SandboxSettings
 from emailgistics_sandbox.control import handle_control
+from emailgistics_sandbox.mangle import echo_credentials, malformed
 from emailgistics_sandbox.state import SandboxState
 
 if TYPE_CHECKING:
@@ -89,6 +90,10 @@ class _Handler(BaseHTTPRequestHandler):
         retry_after = self.state.settings.retry_after_header
         faulted = _faulted_answer(fault, retry_after=retry_after)
         answer, key_name = faulted or handle_api(self.state, request)
+        if fault is not None and fault.kind == "echo_credentials":
+            answer = echo_credentials(fault, request.authorization)
+        if fault is not None and fault.kind == "malformed_answer":
+            answer = malformed(fault, answer)
         queued = answer.status == HTTPStatus.OK and request.method == "POST"
         if fault is not None and fault.kind == "queue_then_fail" and queued:
             # The run was queued (it holds a slot and shows up in /_sandbox/runs), but
@@ -133,11 +138,13 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _write(self, answer: Answer, *, truncate: bool = False) -> None:
-        payload = json.dumps(answer.body).encode()
+        raw = answer.raw if answer.raw is not None else json.dumps(answer.body)
+        payload = raw.encode()
         if truncate:
             payload = payload[: max(1, len(payload) // 2)]
         self.send_response(answer.status)
-        self.send_header("Content-Type", "application/json")
+        if "Content-Type" not in answer.headers:
+            self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         for name, value in answer.headers.items():
             self.send_header(name, value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -9,6 +10,10 @@ from tap_emailgistics.errors import EmailgisticsError, SettingsError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+
+LOGGER = logging.getLogger("tap-emailgistics")
+#: The user id the API reports activity with no identifiable user under.
+UNKNOWN_USER = "unknown"
 
 
 class MailboxDirectory:
@@ -18,6 +23,7 @@ class MailboxDirectory:
         """``loader`` performs the request (with the stream's auth and retries)."""
         self._loader = loader
         self._mailboxes: list[dict[str, Any]] | None = None
+        self._users_checked: set[str] = set()
 
     def mailboxes(self) -> list[dict[str, Any]]:
         """Every mailbox the key can see (active and inactive)."""
@@ -47,6 +53,21 @@ class MailboxDirectory:
             )
             raise SettingsError(msg)
         return list(configured)
+
+    def warn_unknown_users(self, mailbox_id: str, users: list[str]) -> None:
+        """Log once per mailbox the ``users`` ids it does not have (they give no rows)."""
+        if mailbox_id in self._users_checked:
+            return
+        self._users_checked.add(mailbox_id)
+        known = {user.get("userId") for user in self.get(mailbox_id).get("users") or []}
+        unknown = [u for u in users if u not in known and u != UNKNOWN_USER]
+        if unknown:
+            LOGGER.warning(
+                "Setting users names %s, not a user of mailbox %s: the user reports have "
+                "no rows for them there. Check the ids against the mailbox_users stream.",
+                ", ".join(unknown),
+                mailbox_id,
+            )
 
     def zone(self, mailbox_id: str) -> ZoneInfo:
         """The mailbox's IANA time zone."""

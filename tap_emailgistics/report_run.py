@@ -34,8 +34,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from singer_sdk.pagination import BaseAPIPaginator
 
@@ -47,6 +46,15 @@ from tap_emailgistics.errors import (
     RunCreationUncertainError,
     RunDeadlineError,
     RunGaveUpError,
+    TransportGaveUpError,
+)
+from tap_emailgistics.run_types import (
+    Answer,
+    Page,
+    PollPolicy,
+    RunRequest,
+    RunState,
+    VerifiedRun,
 )
 
 if TYPE_CHECKING:
@@ -58,72 +66,6 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger("tap-emailgistics")
 _EXPIRY_RETRIES = 3
 _INCOMPLETE_RETRIES = 1
-
-
-class RunState(Enum):
-    """Where a run is in its life."""
-
-    CREATED = "created"  # POST sent, no answer read yet
-    RUNNING = "running"
-    DONE = "done"  # a done answer seen; pages being read
-    PAGED = "paged"  # the last page (no next link) read
-    VERIFIED = "verified"
-
-
-@dataclass(frozen=True)
-class RunRequest:
-    """One request of a run: the POST (``href`` None: the report's endpoint) or a GET."""
-
-    method: str
-    href: str | None = None
-    body: dict[str, Any] | None = None
-    params: dict[str, Any] | None = None
-    #: Polls of one run reuse one href; the count keeps paginator tokens distinct.
-    sequence: int = 0
-
-
-@dataclass(frozen=True)
-class Answer:
-    """An answer's JSON body and the API's clock when it was sent (HTTP ``Date``)."""
-
-    response: requests.Response
-    body: object
-    api_now: datetime
-
-
-@dataclass(frozen=True)
-class PollPolicy:
-    """How long to wait between polls of a running run, and for how long at most."""
-
-    initial_seconds: float = 2.0
-    max_seconds: float = 30.0
-    jitter: float = 0.2
-    deadline_seconds: float = 45 * 60.0
-
-    def wait(self, poll: int, rng: random.Random) -> float:
-        """Wait before poll number ``poll`` (0-based): doubling, capped, jittered."""
-        base = min(self.max_seconds, self.initial_seconds * 2.0**poll)
-        return float(base * (1 + self.jitter * rng.random()))
-
-
-@dataclass(frozen=True)
-class Page:
-    """Rows of one page of a ``done`` run, with the run's own facts."""
-
-    rows: list[dict[str, Any]]
-    attempt: int  # a new attempt re-reads the window from its first row
-    cutoff: str | None
-    api_now: datetime
-
-
-@dataclass(frozen=True)
-class VerifiedRun:
-    """What a verified run proves: its cutoff (None: verified absent) and the API's now."""
-
-    cutoff: str | None
-    api_now: datetime
-    rows: int
-    attempts: int
 
 
 class RestartRunError(Exception):
@@ -188,6 +130,10 @@ class ReportRun:
                 raise RestartRunError(str(lost), "error") from lost
             except ResultExpiredError as expired:
                 raise RestartRunError(str(expired), "expiry") from expired
+            except TransportGaveUpError as gave_up:
+                raise gave_up.at(self.where) from None
+            except MalformedAnswerError as unreadable:  # e.g. HTML: name the window too
+                raise self.malformed(str(unreadable).rstrip(".")) from None
             envelope = self._read(answer)
             attempt = self.attempt
             if envelope.status == "done" and attempt.api_now is not None:

@@ -1,4 +1,4 @@
-"""What every stream of one tap run shares: settings, pacing, directory, clock, polling."""
+"""What every stream of one tap run shares: settings, pacing, host, directory, clock, polling."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tap_emailgistics.api_clock import ApiClock
-    from tap_emailgistics.client import LinkGuard, RequestPacer
     from tap_emailgistics.directory import MailboxDirectory
-    from tap_emailgistics.report_run import PollPolicy
+    from tap_emailgistics.run_types import PollPolicy
     from tap_emailgistics.settings import Settings
+    from tap_emailgistics.transport.host import ApiHost
+    from tap_emailgistics.transport.pacing import RequestPacer
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,6 @@ class TapServices:
     settings: Settings
     pacer: RequestPacer
     directory: MailboxDirectory
-    guard: LinkGuard
+    host: ApiHost
     poll_policy: PollPolicy
     api_clock: ApiClock

@@ -11,6 +11,8 @@ from jsonschema import Draft7Validator
 from singer_sdk import typing as th
 
 from tap_emailgistics.errors import SettingsError
+from tap_emailgistics.transport.host import base_url_problem
+from tap_emailgistics.transport.redaction import MIN_SECRET_LENGTH
 from tap_emailgistics.windows import PERIODS
 
 DEFAULT_BASE_URL = "https://c1.emailgistics.com"
@@ -36,7 +38,7 @@ def _window_days() -> th.ObjectType:
 CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
     th.Property(
         "api_key",
-        th.StringType(min_length=1),
+        th.StringType(min_length=MIN_SECRET_LENGTH),
         required=True,
         secret=True,
         title="API key",
@@ -48,7 +50,8 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         th.StringType(pattern=r"^https?://[^/?#]+/?$"),
         default=DEFAULT_BASE_URL,
         title="Base URL",
-        description="Scheme and host of your Emailgistics region, without a path.",
+        description="Scheme and host of your Emailgistics region, without a path. "
+        "https, except for localhost (the sandbox).",
     ),
     th.Property(
         "mailbox_ids",
@@ -204,6 +207,8 @@ def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
         default = schema["properties"][name].get("default")
         return config[name] if config.get(name) is not None else default
 
+    if problem := base_url_problem(str(value("base_url"))):
+        raise SettingsError(problem)
     start = wall_clock(config["start_date"], "start_date")
     end = wall_clock(config["end_date"], "end_date") if config.get("end_date") else None
     if end is not None and end <= start:
@@ -242,6 +247,11 @@ def _explain(error: Any, schema: dict[str, Any]) -> str:  # noqa: ANN401 - a jso
         name = error.message.split("'")[1]
         return f"Setting {name} is required: set it in your config or meltano.yml."
     where = ".".join(str(p) for p in error.path) or "config"
+    if where == "api_key" and error.validator == "minLength":
+        return (
+            f"Setting api_key has {len(error.instance)} characters, too few for an "
+            "Emailgistics API key: paste the whole key."
+        )
     shown = "<secret>" if where == "api_key" else repr(error.instance)
     reason = error.message.replace(repr(error.instance), "the value")
     return f"Setting {where} is invalid ({shown}): {reason}."

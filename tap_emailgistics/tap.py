@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import copy
+import signal
+import threading
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import Stream, Tap
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 from typing_extensions import override
 
 from tap_emailgistics.api_clock import ApiClock
-from tap_emailgistics.client import LinkGuard, RequestPacer
 from tap_emailgistics.directory import MailboxDirectory
+from tap_emailgistics.errors import RunInterruptedError
 from tap_emailgistics.registry import stream_definitions
-from tap_emailgistics.report_run import PollPolicy
+from tap_emailgistics.run_types import PollPolicy
 from tap_emailgistics.services import TapServices
 from tap_emailgistics.settings import CONFIG_SCHEMA, check_settings
 from tap_emailgistics.streams.mailboxes import (
@@ -23,6 +25,12 @@ from tap_emailgistics.streams.mailboxes import (
     MailboxUsersStream,
 )
 from tap_emailgistics.streams.reports import ReportStream
+from tap_emailgistics.transport.host import ApiHost
+from tap_emailgistics.transport.pacing import RequestPacer
+from tap_emailgistics.transport.redaction import REDACTOR
+
+if TYPE_CHECKING:
+    from types import FrameType
 
 
 class TapEmailgistics(Tap):
@@ -43,9 +51,27 @@ class TapEmailgistics(Tap):
     def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:  # noqa: ANN401
         """Check settings ourselves, so a bad one is one actionable line (see cli.py)."""
         super().__init__(*args, validate_config=False, **kwargs)
-        self._validate = validate_config
+        for name, setting in CONFIG_SCHEMA["properties"].items():
+            if setting.get("secret"):
+                REDACTOR.add(self.config.get(name))
+        self._stop_on_signals()
         if validate_config:
             _ = self.services
+
+    def _stop_on_signals(self) -> None:
+        # The SDK's handlers write STATE and exit 0, so an orchestrator that stops the
+        # job records a success. These write the STATE of every completed window too,
+        # then raise: cli.main exits 130 / 143 with one line.
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, self._interrupted)
+
+    def _interrupted(self, signum: int, frame: FrameType | None) -> None:
+        del frame
+        # Safe mid-sync: the state only ever holds bookmarks of verified windows, and a
+        # handler runs between two whole writes to stdout, never inside one.
+        self.state_writer.write_state(self.state)
+        raise RunInterruptedError(signum)
 
     @classmethod
     def full_config_schema(cls) -> dict[str, Any]:
@@ -62,7 +88,7 @@ class TapEmailgistics(Tap):
             settings=settings,
             pacer=RequestPacer(settings.requests_per_minute),
             directory=MailboxDirectory(self._mailboxes_stream.fetch),
-            guard=LinkGuard(settings.base_url),
+            host=ApiHost(settings.base_url),
             poll_policy=PollPolicy(
                 initial_seconds=settings.poll_initial_seconds,
                 max_seconds=settings.poll_max_seconds,

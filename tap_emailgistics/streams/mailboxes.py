@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from singer_sdk import Stream
 from typing_extensions import override
 
-from tap_emailgistics.client import EmailgisticsStream
 from tap_emailgistics.errors import MalformedAnswerError
 from tap_emailgistics.extras import ExtraFieldKeeper
-from tap_emailgistics.report_run import RunRequest
+from tap_emailgistics.run_types import RunRequest
 from tap_emailgistics.schemas import STREAM_SCHEMA
+from tap_emailgistics.transport.stream import EmailgisticsStream
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import override
 
-from tap_emailgistics.client import EmailgisticsStream
-from tap_emailgistics.errors import SettingsError, StateError
+from tap_emailgistics.bookmarks import BOOKMARK, BookmarkedStream
+from tap_emailgistics.errors import StateError
 from tap_emailgistics.extras import ExtraFieldKeeper
 from tap_emailgistics.finality import (
     RowKeys,
@@ -26,9 +26,9 @@ from tap_emailgistics.finality import (
     is_final,
     parse_cutoff,
 )
-from tap_emailgistics.report_run import ReportRun, RunRequest, VerifiedRun
+from tap_emailgistics.report_run import ReportRun
+from tap_emailgistics.run_types import RunRequest, VerifiedRun
 from tap_emailgistics.schemas import STREAM_SCHEMA
-from tap_emailgistics.settings import wall_clock
 from tap_emailgistics.windows import (
     Window,
     cut_windows,
@@ -48,18 +48,14 @@ if TYPE_CHECKING:
     from tap_emailgistics.registry import StreamDefinition
     from tap_emailgistics.services import TapServices
 
-BOOKMARK = "provisional_from"
 
-
-class ReportStream(EmailgisticsStream):
+class ReportStream(BookmarkedStream):
     """Rows of one report, for one field-group combination."""
 
+    # INCREMENTAL in the catalog (a full-table stream would get ACTIVATE_VERSION, and
+    # targets would delete earlier rows); the bookmark itself is ``provisional_from``.
     replication_key = "startDateTimeUtc"
-    # Rows arrive in period order; the SDK's own bookmark is informative only (the
-    # finality bookmark is ``provisional_from``), so its sort check is not needed and
-    # would trip on the rows a re-created run re-emits.
     is_sorted = True
-    check_sorted = False
     schema = STREAM_SCHEMA
 
     def __init__(
@@ -88,8 +84,11 @@ class ReportStream(EmailgisticsStream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         if context is None:  # the SDK always passes a partition; be explicit anyway
             return
-        period = context["period"]
-        zone = self.services.directory.zone(context["mailboxId"])
+        period, directory = context["period"], self.services.directory
+        zone = directory.zone(context["mailboxId"])
+        users = self.services.settings.filters.get("users")
+        if users and self.definition.report.filter_setting == "users":
+            directory.warn_unknown_users(context["mailboxId"], users)
         start, end = self._range(context, zone)
         pinned = False
         for window in cut_windows(start, end, period, self.services.settings.window_days[period]):
@@ -99,7 +98,7 @@ class ReportStream(EmailgisticsStream):
             bookmark = bookmark_after(window, period, zone, until)
             if not pinned:
                 # Later windows must not move the bookmark past a provisional period.
-                self._save_bookmark(context, bookmark)
+                self.save_bookmark(context, bookmark)
                 pinned = bookmark < window.end
 
     def _range(self, context: Context, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -109,33 +108,19 @@ class ReportStream(EmailgisticsStream):
         # The period containing now is included, also when now is exactly its start
         # (which, in a repeated DST hour, is the only way to reach its first occurrence).
         end = settings.end or api_now + timedelta(seconds=1)
-        saved = self.get_context_state(context).get(BOOKMARK)
-        if saved is None:
+        bookmark = self.saved_bookmark(context)
+        if bookmark is None:
             return settings.start, end
-        bookmark = _saved_bookmark(saved, self.name, context)
         if bookmark > floor_period(api_now, period):
             msg = (
                 f"The state of {self.name} for mailbox {context['mailboxId']}, period "
-                f"{period} says {BOOKMARK} {saved}, which is after the API's now "
+                f"{period} says {BOOKMARK} {format_local(bookmark)}, which is after the API's now "
                 f"({format_local(api_now)} in {zone.key}): the state comes from a machine "
                 "with a wrong clock or was edited, and periods before it may be missing. "
                 "Clear this stream's state (meltano state clear) to re-extract from start_date."
             )
             raise StateError(msg)
         return bookmark, end
-
-    def _save_bookmark(self, context: Context, bookmark: datetime) -> None:
-        self.get_context_state(context)[BOOKMARK] = format_local(bookmark)
-        self._flush_state()
-
-    def _flush_state(self) -> None:
-        # WORKAROUND (singer-sdk 0.54): the SDK writes STATE only every
-        # STATE_MSG_FREQUENCY records and when a stream ends, and has no public hook to
-        # flush mid-partition. A STATE after every window is what makes a failure keep
-        # the completed windows, so mark state dirty and call the SDK's own flush.
-        # Pinned by tests/unit/test_report_stream.py (state after each window).
-        self.state_manager.is_flushed = False
-        self._write_state_message()
 
     def _window_rows(
         self, context: Context, window: Window, zone: ZoneInfo
@@ -242,17 +227,3 @@ class _PageFacts:
     until: datetime  # periods ending at or before it are final
     cutoff: str | None
     run: ReportRun
-
-
-def _saved_bookmark(saved: object, stream: str, context: Context) -> datetime:
-    if isinstance(saved, str):
-        try:
-            return wall_clock(saved, BOOKMARK)
-        except SettingsError:
-            pass
-    msg = (
-        f"The state of {stream} for mailbox {context['mailboxId']}, period "
-        f"{context['period']} has {BOOKMARK} {saved!r}, which is not a date-time: "
-        "clear this stream's state (meltano state clear) or correct it."
-    )
-    raise StateError(msg)

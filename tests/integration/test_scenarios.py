@@ -1,19 +1,23 @@
-"""Sandbox scenarios: ground truth, finality-aware re-fetching, crash recovery."""
+"""Sandbox scenarios: ground truth, finality-aware re-fetching, fault storms, crash recovery."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from typing import TYPE_CHECKING, Any
 
+from tests.inprocess import sync
 from tests.truth import REPORT_STREAMS, active_mailbox_ids, primary_key, truth_by_key
 
-from .conftest import run_tap, tap_config
+from .conftest import TapRun, run_tap, tap_config
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from emailgistics_sandbox import Sandbox, SandboxControl
+    import pytest
 
-from .conftest import TapRun
+    from emailgistics_sandbox import Sandbox, SandboxControl
 
 START, END = "2026-04-20", "2026-05-03"
 
@@ -114,3 +118,71 @@ def test_given_a_failure_in_mailbox_2_when_the_tap_stops_then_mailbox_1_keeps_it
     rerun = run_tap(tmp_path, config, state=run.states[-1])
     assert rerun.returncode == 0, rerun.stderr
     assert_matches_truth(control, [run, rerun], [first, second])
+
+
+def test_given_a_storm_of_every_fault_when_synced_then_every_row_equals_the_ground_truth(
+    sandbox: Sandbox,
+    control: SandboxControl,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("time.sleep", lambda _: None)  # the transport's retry waits
+    reports = "/api/v1/reports/"  # the first request (the directory) stays clean
+    control.set_faults(
+        [
+            {"kind": "connection_reset", "probability": 0.2, "path": reports, "method": "GET"},
+            {"kind": "http_error", "probability": 0.2, "path": reports, "method": "GET"},
+            {"kind": "truncated_json", "probability": 0.2, "path": reports, "method": "GET"},
+            {"kind": "http_error", "status": 502, "times": 1, "method": "POST"},
+            {"kind": "queue_then_fail", "times": 2},
+            {"kind": "run_error", "times": 2},
+            {"kind": "expire_mid_paging", "times": 1, "after_pages": 1},
+        ]
+    )
+    ids = active_mailbox_ids(control)[:2]
+    config = tap_config(
+        sandbox.base_url,
+        start_date=START,
+        end_date=END,
+        mailbox_ids=ids,
+        page_size=20,  # several pages per run, within one minute's requests
+        run_error_retries=6,  # a POST that fails spends the same budget as a failed run
+    )
+    done = sync(config, set(REPORT_STREAMS))
+    assert done.error is None
+    fired = [(f["kind"], f["fired"]) for f in control.faults()]
+    assert all(times for _, times in fired), fired  # every fault really happened
+    run = TapRun(0, [m for m in done.messages if m["type"] == "RECORD"], done.states, "")
+    assert_matches_truth(control, [run], ids)
+
+
+def test_given_sigkill_mid_run_when_rerun_from_the_last_state_then_nothing_lost_or_doubled(
+    sandbox: Sandbox,
+    control: SandboxControl,
+    tmp_path: Path,
+) -> None:
+    ids = active_mailbox_ids(control)[:2]
+    config = tap_config(
+        sandbox.base_url, start_date=START, end_date=END, mailbox_ids=ids, window_days={"day": 3}
+    )
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    tap = [sys.executable, "-m", "tap_emailgistics", "--config", str(tmp_path / "config.json")]
+    with subprocess.Popen(
+        tap, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as process:
+        assert process.stdout is not None
+        lines = [process.stdout.readline()]
+        while "provisional_from" not in lines[-1]:
+            lines.append(process.stdout.readline())
+        lines.append(process.stdout.readline())  # possibly a record of the next window
+        process.kill()
+        lines += process.stdout.read().splitlines()
+    messages = [json.loads(line) for line in lines if line.strip()]
+    killed = TapRun(
+        -9,
+        [m for m in messages if m["type"] == "RECORD"],
+        [m["value"] for m in messages if m["type"] == "STATE"],
+        "",
+    )
+    rerun = run_tap(tmp_path, config, state=killed.states[-1])
+    assert rerun.returncode == 0, rerun.stderr
+    assert_matches_truth(control, [killed, rerun], ids)

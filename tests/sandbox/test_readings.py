@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from emailgistics_sandbox import Sandbox, SandboxControl, SandboxSettings
+from emailgistics_sandbox import FULL_KEY, Sandbox, SandboxControl, SandboxSettings
 
 from .conftest import DOCS_MAILBOX, Api
 
@@ -121,3 +121,36 @@ def test_given_a_second_hour_domain_when_reported_then_it_appears_only_after_the
     }
     assert ("2026-11-01T06:00:00Z", "adventure-works.com") in keyed
     assert ("2026-11-01T05:00:00Z", "adventure-works.com") not in keyed
+
+
+def test_given_echo_credentials_when_answering_then_the_message_repeats_the_header(
+    api: Api,
+    control: SandboxControl,
+) -> None:
+    control.set_faults([{"kind": "echo_credentials", "status": 400, "times": 1}])
+    echoed = api.post("mailboxPerformance", QUIET_DAYS)
+    assert echoed.status_code == 400
+    assert f"Authorization: Bearer {FULL_KEY}" in echoed.json()["error"]["message"]
+    assert api.post("mailboxPerformance", QUIET_DAYS).status_code == 200
+
+
+def test_given_malformed_shapes_when_answering_then_each_is_a_200_of_that_shape(
+    api: Api,
+    control: SandboxControl,
+) -> None:
+    control.update_settings(instantRows=1000)  # the POST answers done, with rows
+    answers = {}
+    for shape in ("array", "html", "no_start", "bad_cutoff"):
+        control.set_faults([{"kind": "malformed_answer", "shape": shape, "times": 1}])
+        answers[shape] = api.post("mailboxPerformance", {**QUIET_DAYS, "end": "2026-05-02"})
+    assert {shape: answer.status_code for shape, answer in answers.items()} == dict.fromkeys(
+        answers, 200
+    )
+    assert isinstance(answers["array"].json(), list)
+    assert answers["html"].headers["Content-Type"] == "text/html"
+    assert answers["html"].text.startswith("<html>")
+    rows = answers["no_start"].json()["result"]["data"]
+    assert rows
+    assert not any("startDateTime" in row for row in rows)
+    cutoff = answers["bad_cutoff"].json()["result"]["dataCutoffTimestamp"]
+    assert cutoff == "05/01/2026 12:14 PM"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from tap_emailgistics.client import RequestPacer
-from tap_emailgistics.report_run import PollPolicy
+from tap_emailgistics.run_types import PollPolicy
+from tap_emailgistics.transport.pacing import RequestPacer
 
 
 class FakeClock:

@@ -1,7 +1,8 @@
 """The report stream's state: a STATE message after every completed window.
 
-This pins the one place the tap reaches past the SDK's public API (``_flush_state``):
-if an SDK upgrade changes how state is flushed, this test says so.
+This pins the one place the tap reaches past the SDK's public API
+(``tap_emailgistics/bookmarks.py``): if an SDK upgrade changes how state is flushed,
+how its own bookkeeping is kept, or what it logs at a partition's start, these say so.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from .conftest import REPORT_URL, make_tap, monthly_rows, seed
+from .conftest import MAILBOX, REPORT_URL, make_tap, monthly_rows, seed
 
 if TYPE_CHECKING:
     import pytest
@@ -87,7 +88,7 @@ def test_given_a_provisional_window_when_later_windows_complete_then_the_bookmar
     stream.sync()
     out = messages(capsys)
     states = [bookmark(m["value"]) for m in out if m["type"] == "STATE"]
-    assert states[:2] == ["2026-03-01T00:00:00", "2026-03-01T00:00:00"]
+    assert states == ["2026-03-01T00:00:00"]  # the second window did not move it
     rows = [m["record"] for m in out if m["type"] == "RECORD"]
     assert [(r["startDateTime"][:7], r["isFinal"], r["dataCutoffTimestamp"]) for r in rows] == [
         ("2026-01", True, None),
@@ -127,3 +128,47 @@ def test_given_a_saved_bookmark_when_synced_then_the_range_starts_there(
     assert [(p["start"], p["end"]) for p in posts] == [
         ("2026-04-01T00:00:00", "2026-04-30T23:59:59")
     ]
+
+
+def test_given_a_synced_partition_when_state_is_written_then_it_holds_only_the_finality_bookmark(
+    requests_mock: rm.Mocker,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    requests_mock.post(
+        REPORT_URL, json=seed("monthly_done", data=monthly_rows(1, 2), dataCutoffTimestamp=None)
+    )
+    make_tap().streams["mailbox_performance"].sync()
+    states = [m["value"] for m in messages(capsys) if m["type"] == "STATE"]
+    stream_state = states[-1]["bookmarks"]["mailbox_performance"]
+    assert set(stream_state) == {"partitions"}  # no SDK signpost at the stream level
+    assert [set(p) for p in stream_state["partitions"]] == [{"context", "provisional_from"}]
+
+
+def test_given_state_with_the_sdk_keys_of_an_older_version_when_resumed_then_they_are_dropped(
+    requests_mock: rm.Mocker,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    requests_mock.post(
+        REPORT_URL, json=seed("monthly_done", data=monthly_rows(3), dataCutoffTimestamp=None)
+    )
+    tap = make_tap()
+    context = {"mailboxId": MAILBOX, "period": "month"}
+    partition = {
+        "context": context,
+        "provisional_from": "2026-03-01T00:00:00",
+        "replication_key": "startDateTimeUtc",
+        "replication_key_value": "2026-12-31T00:00:00Z",
+        "starting_replication_value": "2020-01-01",
+    }
+    tap.load_state({"bookmarks": {"mailbox_performance": {"partitions": [partition]}}})
+    with caplog.at_level("INFO"):
+        tap.streams["mailbox_performance"].sync()
+    states = [m["value"] for m in messages(capsys) if m["type"] == "STATE"]
+    [written] = states[-1]["bookmarks"]["mailbox_performance"]["partitions"]
+    assert set(written) == {"context", "provisional_from"}
+    assert (
+        f"mailbox_performance, mailbox {MAILBOX}, period month: resuming from "
+        "provisional_from 2026-03-01T00:00:00"
+    ) in caplog.messages
+    assert not any("Starting incremental sync" in m for m in caplog.messages)

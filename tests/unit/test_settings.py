@@ -27,6 +27,9 @@ if TYPE_CHECKING:
         ({"end_date": "2025-06-01"}, "end_date (2025-06-01) is not after start_date"),
         ({"start_date": "soon"}, "start_date is not an ISO 8601"),
         ({"api_key": 12}, "Setting api_key is invalid (<secret>)"),
+        ({"api_key": "short"}, "Setting api_key has 5 characters, too few for an Emailgistics"),
+        ({"base_url": "http://c1.emailgistics.com"}, "uses http on a host that is not this"),
+        ({"base_url": "http://10.0.0.7:8765"}, "the API key would travel in clear text: use https"),
     ],
 )
 def test_given_a_bad_setting_when_the_tap_starts_then_one_clear_line(
@@ -72,3 +75,20 @@ def test_given_an_unseen_mailbox_id_when_syncing_then_it_is_named_before_any_rep
     with pytest.raises(SettingsError, match="names mailbox not-in-allowlist"):
         _ = tap.streams["mailbox_performance"].partitions
     assert all("/reports/" not in r.url for r in requests_mock.request_history)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://c1.emailgistics.com",
+        "http://127.0.0.1:8765",
+        "http://127.8.0.1",
+        "http://localhost:8765",
+        "http://sandbox.localhost",
+        "http://[::1]:8765",
+    ],
+)
+def test_given_https_or_a_loopback_host_when_checked_then_base_url_is_accepted(
+    base_url: str,
+) -> None:
+    assert make_tap(base_url=base_url).services.settings.base_url == base_url

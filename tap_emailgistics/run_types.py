@@ -1,0 +1,79 @@
+"""The values a report run is made of: its requests, answers, pages and verified result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import random
+    from datetime import datetime
+
+    import requests
+
+
+class RunState(Enum):
+    """Where a run is in its life."""
+
+    CREATED = "created"  # POST sent, no answer read yet
+    RUNNING = "running"
+    DONE = "done"  # a done answer seen; pages being read
+    PAGED = "paged"  # the last page (no next link) read
+    VERIFIED = "verified"
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """One request of a run: the POST (``href`` None: the report's endpoint) or a GET."""
+
+    method: str
+    href: str | None = None
+    body: dict[str, Any] | None = None
+    params: dict[str, Any] | None = None
+    #: Polls of one run reuse one href; the count keeps paginator tokens distinct.
+    sequence: int = 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer's JSON body and the API's clock when it was sent (HTTP ``Date``)."""
+
+    response: requests.Response
+    body: object
+    api_now: datetime
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """How long to wait between polls of a running run, and for how long at most."""
+
+    initial_seconds: float = 2.0
+    max_seconds: float = 30.0
+    jitter: float = 0.2
+    deadline_seconds: float = 45 * 60.0
+
+    def wait(self, poll: int, rng: random.Random) -> float:
+        """Wait before poll number ``poll`` (0-based): doubling, capped, jittered."""
+        base = min(self.max_seconds, self.initial_seconds * 2.0**poll)
+        return float(base * (1 + self.jitter * rng.random()))
+
+
+@dataclass(frozen=True)
+class Page:
+    """Rows of one page of a ``done`` run, with the run's own facts."""
+
+    rows: list[dict[str, Any]]
+    attempt: int  # a new attempt re-reads the window from its first row
+    cutoff: str | None
+    api_now: datetime
+
+
+@dataclass(frozen=True)
+class VerifiedRun:
+    """What a verified run proves: its cutoff (None: verified absent) and the API's now."""
+
+    cutoff: str | None
+    api_now: datetime
+    rows: int
+    attempts: int

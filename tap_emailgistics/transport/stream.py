@@ -1,0 +1,222 @@
+"""The base stream: applies the transport's rules to every request of the tap.
+
+Every request goes through ``EmailgisticsStream.send``: the URL is checked against
+``base_url`` once (``get_http_request``; the key never leaves that host), redirects are
+not followed, every attempt is paced, GETs and 429s are repeated with backoff, and a
+failed POST is never re-sent here (it may have queued a run: re-creating one is the
+run engine's decision). A connection failure before the host ever answered is a
+configuration error, reported at once; a request whose tries run out is one line.
+"""
+
+from __future__ import annotations
+
+import time
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+import backoff
+import requests
+from singer_sdk import RESTStream
+from singer_sdk.authenticators import BearerTokenAuthenticator
+from singer_sdk.exceptions import RetriableAPIError
+from singer_sdk.streams.rest import HTTPRequest, PageContext
+from typing_extensions import override
+
+from tap_emailgistics.errors import (
+    MalformedAnswerError,
+    RunCreationUncertainError,
+    TransportGaveUpError,
+)
+from tap_emailgistics.run_types import Answer, RunRequest
+from tap_emailgistics.transport.answers import (
+    NotJsonError,
+    describe,
+    refusal,
+    request_path,
+    response_json,
+)
+from tap_emailgistics.transport.retry import (
+    CONNECT_TIMEOUT_SECONDS,
+    CONNECTION_ERRORS,
+    MAX_TRIES,
+    RETRIABLE_ERRORS,
+    last_failure,
+    retry_waits,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Mapping
+
+    from backoff.types import Details
+    from singer_sdk import Tap
+
+    from tap_emailgistics.services import TapServices
+
+
+class EmailgisticsStream(RESTStream[Any]):
+    """Common transport for every Emailgistics stream."""
+
+    #: The API never redirects; not following redirects keeps the key on one host.
+    allow_redirects = False
+
+    @property
+    @override
+    def url_base(self) -> str:
+        return self.services.settings.base_url
+
+    @property
+    @override
+    def authenticator(self) -> BearerTokenAuthenticator:
+        return BearerTokenAuthenticator(token=self.config["api_key"])
+
+    def __init__(
+        self,
+        tap: Tap,
+        services: Callable[[], TapServices],
+        **kwargs: Any,  # noqa: ANN401
+    ) -> None:
+        """``services`` gives the tap's shared collaborators once settings are checked."""
+        super().__init__(tap, **kwargs)
+        self._services = services
+
+    @property
+    def services(self) -> TapServices:
+        """Settings, pacer, directory, API host, API clock and poll policy."""
+        return self._services()
+
+    def send(self, request: RunRequest) -> Answer:
+        """Send one request through the gate; its JSON body and the API's clock."""
+        http = self.get_http_request(page=PageContext(stream_context=None, next_page_token=request))
+        prepared = self.build_prepared_request(
+            method=http.method,
+            url=http.url,
+            params=http.encode_params(),
+            headers=http.headers,
+            json=http.data,
+        )
+        started, tries = time.monotonic(), {"n": 0}
+
+        def attempt(prepared: requests.PreparedRequest, context: None) -> requests.Response:
+            tries["n"] += 1
+            return self._send_once(prepared, context)
+
+        try:
+            response = self.request_decorator(attempt)(prepared, None)
+        except RETRIABLE_ERRORS as error:
+            what = f"{prepared.method} {request_path(prepared)}"
+            seconds = time.monotonic() - started
+            raise TransportGaveUpError(what, tries["n"], seconds, last_failure(error)) from None
+        clock = self.services.api_clock
+        api_now = clock.observe(response.headers) or clock.now()
+        return Answer(response, response_json(response), api_now)
+
+    @override
+    def get_http_request(self, *, page: PageContext[Any]) -> HTTPRequest:
+        request = page.next_page_token
+        if not isinstance(request, RunRequest):  # pragma: no cover - send() always sets it
+            msg = "every request of this tap goes through send()"
+            raise TypeError(msg)
+        url = request.href or self.get_url(page.stream_context)
+        return HTTPRequest(
+            url=self.services.host.check(url),  # the one host check of every request
+            method=request.method,
+            params=dict(request.params or {}),
+            headers=self.http_headers,
+            data=request.body,
+        )
+
+    def _send_once(
+        self,
+        prepared: requests.PreparedRequest,
+        context: Mapping[str, Any] | None,  # noqa: ARG002 - the SDK's request signature
+    ) -> requests.Response:
+        # One attempt, paced: the API counts every attempt against the account's minute.
+        waited = self.services.pacer.wait_for_slot()
+        if waited > 0:
+            self.logger.info("Paced %.1f s to stay under requests_per_minute", waited)
+        host = self.services.host
+        try:
+            response = self.requests_session.send(
+                prepared,
+                timeout=(CONNECT_TIMEOUT_SECONDS, self.timeout),
+                allow_redirects=self.allow_redirects,
+            )
+        except CONNECTION_ERRORS as error:
+            if not host.answered and isinstance(error, requests.exceptions.ConnectionError):
+                raise host.unreachable(error) from None
+            if prepared.method == "POST":
+                msg = f"The report POST failed before an answer arrived ({type(error).__name__})"
+                raise RunCreationUncertainError(msg) from None
+            raise
+        host.answered = True
+        self.validate_response(response)
+        return response
+
+    @override
+    def validate_response(self, response: requests.Response) -> None:
+        status, post = response.status_code, response.request.method == "POST"
+        if status == HTTPStatus.TOO_MANY_REQUESTS:  # nothing was queued: safe to repeat
+            raise RetriableAPIError(describe(response), response)
+        if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            if post:
+                raise RunCreationUncertainError(describe(response))
+            raise RetriableAPIError(describe(response), response)
+        if status >= HTTPStatus.MULTIPLE_CHOICES:
+            raise refusal(response, self.not_found_message)
+        self._check_json(response, post=post)
+
+    def _check_json(self, response: requests.Response, *, post: bool) -> None:
+        where = f"{response.request.method} {request_path(response.request)}"
+        try:
+            response_json(response)
+        except NotJsonError:
+            kind = response.headers.get("Content-Type", "unknown type")
+            msg = (
+                f"{where} was answered with a body that is not JSON ({kind}; check "
+                "base_url, and any proxy between this machine and the API)"
+            )
+            raise MalformedAnswerError(msg) from None
+        except ValueError:
+            msg = f"Incomplete JSON body from {where}"
+            if post:
+                raise RunCreationUncertainError(msg) from None
+            raise RetriableAPIError(msg, response) from None
+
+    def not_found_message(self, response: requests.Response, detail: str) -> str:
+        """What a 404 on this stream's own request means (overridden by report streams)."""
+        del response
+        return f"Not found ({detail}): check base_url points at the Emailgistics API."
+
+    @override
+    def request_decorator(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        # The SDK's decorator, with this tap's list of repeatable failures, and with
+        # backoff's own log lines off: ``backoff_handler`` logs each retry once, and
+        # ``send`` turns the last failure into one line.
+        decorated: Callable[..., Any] = backoff.on_exception(
+            self.backoff_wait_generator,
+            RETRIABLE_ERRORS,
+            max_tries=self.backoff_max_tries,
+            on_backoff=self.backoff_handler,
+            jitter=self.backoff_jitter,
+            logger=None,
+        )(func)
+        return decorated
+
+    @override
+    def backoff_wait_generator(self) -> Generator[float, Any, None]:
+        return retry_waits(self.services.settings.rate_limit_wait_seconds)
+
+    @override
+    def backoff_max_tries(self) -> int:
+        return MAX_TRIES
+
+    @override
+    def backoff_handler(self, details: Details) -> None:
+        exception = details.get("exception")
+        self.logger.warning(
+            "Retrying in %.1f s (attempt %d of %d): %s",
+            details.get("wait", 0.0),
+            details.get("tries", 0),
+            MAX_TRIES,
+            last_failure(exception) if exception is not None else "request failed",
+        )

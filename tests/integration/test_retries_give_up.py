@@ -1,0 +1,130 @@
+"""Issue "Fail loud, clean and safe": failures the transport repeats, then reports once.
+
+In-process against the sandbox over real HTTP, with the retry waits (``time.sleep``)
+skipped: the waits themselves are unit-tested; here the count and the lines matter.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from emailgistics_sandbox import FULL_KEY, Sandbox, SandboxControl, SandboxSettings
+from tap_emailgistics.errors import EXIT_INCOMPLETE_DATA, TransportGaveUpError
+from tests.inprocess import sync
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+NEW_YORK = "af412a6c-657f-445b-892c-b6b1fa41ad1b"
+RESULTS = "/api/v1/reports/results/"
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    # Runs stay 'running' briefly, so results are polled (where the faults are set).
+    quiet = SandboxSettings(run_seconds=0.1, requests_per_minute=0, max_running_runs=0)
+    with Sandbox(quiet) as running:
+        yield running
+
+
+@pytest.fixture
+def control(sandbox: Sandbox) -> SandboxControl:
+    return SandboxControl(sandbox.base_url)
+
+
+@pytest.fixture
+def no_waiting(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    waits: list[float] = []
+    monkeypatch.setattr("time.sleep", waits.append)
+    return waits
+
+
+def config(base_url: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "api_key": FULL_KEY,
+        "base_url": base_url,
+        "mailbox_ids": [NEW_YORK],
+        "start_date": "2026-04-20",
+        "end_date": "2026-04-23",
+        "periods": ["day"],
+        "poll_initial_seconds": 0.05,
+        "poll_max_seconds": 0.05,
+        "poll_jitter": 0,
+        **overrides,
+    }
+
+
+@pytest.mark.usefixtures("no_waiting")
+@pytest.mark.parametrize(
+    ("fault", "last"),
+    [
+        ({"kind": "http_error", "status": 503}, "HTTP 503: Transient server error. The"),
+        ({"kind": "connection_reset"}, "ConnectionError (connection reset). The"),
+        ({"kind": "truncated_json"}, "Incomplete JSON body. The"),
+    ],
+    ids=["5xx", "reset after the host answered", "cut-off body"],
+)
+def test_given_every_try_of_a_poll_fails_when_run_then_a_warning_each_and_one_line(
+    sandbox: Sandbox,
+    control: SandboxControl,
+    caplog: pytest.LogCaptureFixture,
+    fault: dict[str, Any],
+    last: str,
+) -> None:
+    control.set_faults([{**fault, "path": RESULTS, "method": "GET"}])
+    with caplog.at_level(logging.WARNING):
+        done = sync(config(sandbox.base_url), {"mailbox_performance"})
+    error = done.error
+    assert isinstance(error, TransportGaveUpError)
+    text = str(error)
+    assert text.startswith("GET /api/v1/reports/results/")
+    assert " failed 8 times over " in text
+    assert f"report mailboxPerformance, mailbox {NEW_YORK}, period day, window " in text
+    assert f"last: {last}" in text
+    assert "The bookmark did not move: rerun later" in text
+    assert "\n" not in text
+    assert error.exit_code == EXIT_INCOMPLETE_DATA
+    retries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Retrying")]
+    assert [m.split("(attempt ")[1].split(")")[0] for m in retries] == [
+        f"{n} of 8" for n in range(1, 8)
+    ]
+    assert all(r.levelname == "WARNING" for r in caplog.records if r.getMessage() in retries)
+    assert done.bookmarks("mailbox_performance") == {}  # nothing verified, nothing moved
+
+
+@pytest.mark.usefixtures("no_waiting")
+def test_given_the_host_answered_when_a_later_connection_fails_once_then_it_is_retried(
+    sandbox: Sandbox,
+    control: SandboxControl,
+) -> None:
+    # Only the very first request treats a connection failure as a wrong base_url.
+    control.set_faults([{"kind": "connection_reset", "path": RESULTS, "times": 2}])
+    done = sync(config(sandbox.base_url), {"mailbox_performance"})
+    assert done.error is None
+    assert len(done.rows("mailbox_performance")) == 3
+
+
+def test_given_users_the_mailbox_does_not_have_when_run_then_a_warning_names_them(
+    sandbox: Sandbox,
+    control: SandboxControl,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    [mailbox] = [m for m in control.mailboxes() if m["mailboxId"] == NEW_YORK]
+    real = mailbox["users"][0]["userId"]
+    users = [real, "no-such-user", "unknown", "also-missing"]
+    streams = {"user_performance", "user_reply_performance"}
+    with caplog.at_level(logging.WARNING):
+        done = sync(config(sandbox.base_url, users=users), streams)
+    assert done.error is None
+    warnings = [r.getMessage() for r in caplog.records if "not a user of mailbox" in r.getMessage()]
+    assert warnings == [
+        (
+            f"Setting users names no-such-user, also-missing, not a user of mailbox {NEW_YORK}: "
+            "the user reports have no rows for them there. Check the ids against the "
+            "mailbox_users stream."
+        )
+    ]  # once per mailbox, not once per stream; 'unknown' is a documented id
+    assert {row["userId"] for row in done.rows("user_performance")} <= {real, "unknown"}
