@@ -19,7 +19,7 @@ _BUILT_IN_PREFIXES = ("stream_map", "faker_config", "flattening_")
 _KINDS = {
     "string": "string",
     "integer": "integer",
-    "number": "decimal",
+    "number": "string",  # Meltano 4.4 cannot pass a decimal from the environment
     "boolean": "boolean",
     "array": "array",
     "object": "object",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -199,6 +200,7 @@ class Settings:
 
 def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
     """Validate ``config`` against ``schema`` and the rules between settings."""
+    config = numbers_from_text(config, schema)
     errors = sorted(Draft7Validator(schema).iter_errors(config), key=lambda e: list(e.path))
     if errors:
         raise SettingsError(_explain(errors[0], schema))
@@ -236,6 +238,27 @@ def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
         run_error_retries=int(value("run_error_retries")),
         rate_limit_wait_seconds=float(value("rate_limit_wait_seconds")),
     )
+
+
+def numbers_from_text(config: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with numeric settings given as text (``"0.5"``) read as numbers.
+
+    Meltano 4.4 cannot pass a ``decimal``-kind setting from an environment variable,
+    so the plugin declares numbers as ``string`` and they arrive as text.
+    """
+    parsed = dict(config)
+    for name, value in config.items():
+        types = schema["properties"].get(name, {}).get("type", [])
+        if not isinstance(value, str) or not {"number", "integer"} & set(types):
+            continue
+        try:
+            number = float(value)
+        except ValueError:
+            continue  # the schema check names the setting and the value
+        if not math.isfinite(number):
+            continue
+        parsed[name] = int(number) if "integer" in types and number.is_integer() else number
+    return parsed
 
 
 def _explain(error: Any, schema: dict[str, Any]) -> str:  # noqa: ANN401 - a jsonschema error

@@ -32,6 +32,22 @@ from tap_emailgistics.transport.redaction import REDACTOR
 if TYPE_CHECKING:
     from types import FrameType
 
+    import click
+
+
+HELP = """Singer tap for the Emailgistics Reporting API (v1): mailbox, user and
+sender-domain reply/close performance, extracted incrementally by finality (only
+periods that were still provisional are fetched again).
+
+\b
+  tap-emailgistics --about                  every setting, with its description
+  tap-emailgistics --config config.json --discover > catalog.json
+  tap-emailgistics --config config.json --catalog catalog.json --state state.json
+
+Exit codes: 0 success, 1 a setting/key/file needs fixing, 2 incomplete data this
+time (rerun later), 130/143 interrupted. Errors are one line on stderr.
+"""
+
 
 class TapEmailgistics(Tap):
     """Singer tap for Emailgistics mailbox, user and sender-domain performance reports."""
@@ -72,6 +88,13 @@ class TapEmailgistics(Tap):
         # handler runs between two whole writes to stdout, never inside one.
         self.state_writer.write_state(self.state)
         raise RunInterruptedError(signum)
+
+    @classmethod
+    @override
+    def get_singer_command(cls) -> click.Command:
+        command = super().get_singer_command()
+        command.help = HELP
+        return command
 
     @classmethod
     def full_config_schema(cls) -> dict[str, Any]:

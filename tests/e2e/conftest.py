@@ -78,8 +78,7 @@ class Pipeline:
     def env(self, **extra: str) -> dict[str, str]:
         return {
             **os.environ,
-            # Numeric settings live in meltano.yml's `test` environment: Meltano 4.4
-            # cannot serialise `decimal` settings that come from environment variables.
+            # The tap's other settings live in meltano.yml's `test` environment.
             "MELTANO_ENVIRONMENT": "test",
             "TAP_EMAILGISTICS_BASE_URL": self.sandbox.base_url,
             "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": self.schema,

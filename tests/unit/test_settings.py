@@ -92,3 +92,26 @@ def test_given_https_or_a_loopback_host_when_checked_then_base_url_is_accepted(
     base_url: str,
 ) -> None:
     assert make_tap(base_url=base_url).services.settings.base_url == base_url
+
+
+def test_given_numbers_as_text_when_checked_then_read_as_numbers_and_bad_text_named() -> None:
+    settings = make_tap(poll_jitter="0.5", page_size="100", run_deadline_minutes="7").services
+    assert (settings.settings.poll_jitter, settings.settings.page_size) == (0.5, 100)
+    assert settings.settings.run_deadline_minutes == 7
+    with pytest.raises(SettingsError, match=r"Setting poll_jitter is invalid \('lots'\)"):
+        make_tap(poll_jitter="lots")
+    with pytest.raises(SettingsError, match="Setting page_size is invalid"):
+        make_tap(page_size="2.5")
+
+
+def test_given_help_when_asked_then_it_says_what_the_tap_is_and_points_to_about() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tap_emailgistics", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "Singer tap for the Emailgistics Reporting API" in done.stdout
+    assert "tap-emailgistics --about" in done.stdout
+    assert "Exit codes: 0 success, 1" in done.stdout
