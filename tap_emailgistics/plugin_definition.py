@@ -12,6 +12,12 @@ from typing import Any
 
 import yaml
 
+from tap_emailgistics.registry import stream_definitions
+from tap_emailgistics.streams.mailboxes import (
+    MailboxesStream,
+    MailboxTagsStream,
+    MailboxUsersStream,
+)
 from tap_emailgistics.tap import TapEmailgistics
 
 #: Settings the SDK adds (stream maps, flattening): Meltano knows them from capabilities.
@@ -59,12 +65,27 @@ def plugin_definition() -> dict[str, Any]:
         "variant": "tap-emailgistics",
         "label": "Emailgistics",
         "description": TapEmailgistics.__doc__,
-        "pip_url": "tap-emailgistics",
+        # Not on PyPI: installed from a clone or a git URL that the project names once
+        # (in its .env), e.g. EMAILGISTICS_TAP_PIP_URL=git+https://<host>/tap-emailgistics.git
+        "pip_url": "$EMAILGISTICS_TAP_PIP_URL",
         "executable": "tap-emailgistics",
         "capabilities": [str(c) for c in TapEmailgistics.capabilities],
         "settings_group_validation": [["api_key", "start_date"]],
         "settings": meltano_settings(),
     }
+
+
+def default_selection() -> list[str]:
+    """The streams a new project should select: the directory and the combined reports.
+
+    Meltano selects every stream (``*.*``) until a project selects some, which would
+    also run the opt-in single-group streams (twice the report runs, six more
+    tables), and ``meltano add --from-ref`` does not copy a definition's ``select``:
+    the README's ``meltano select`` commands set these (a test compares them).
+    """
+    directory = [MailboxesStream.name, MailboxUsersStream.name, MailboxTagsStream.name]
+    reports = [d.name for d in stream_definitions() if d.selected_by_default]
+    return [f"{name}.*" for name in directory + reports]
 
 
 def main() -> None:
