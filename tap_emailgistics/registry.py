@@ -1,6 +1,7 @@
 """The declarative report registry: one entry per report, one stream per group combo.
 
-Adding a report or a field group is an entry here plus a schema file in ``schemas/``.
+Adding a report or a field group is an entry here (and any new column in ``columns``);
+``python -m tap_emailgistics.schema_files`` then writes its schemas into ``schemas/``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ class ReportDefinition:
     groups: dict[str, tuple[str, ...]]  # fieldGroup name -> its metric columns
     group_labels: dict[str, str]  # fieldGroup name -> stream name part ("reply")
     dimension: str | None = None  # "userId", "domain" or None (mailbox-wide rows)
+    #: What one row is, for the schema's description: "user and period", ...
+    row: str = "period"
     #: A tap setting sent as the body field of the same name (``users``, ``domains``).
     filter_setting: str | None = None
     supports_details: bool = False  # honours ?includeDetails=true
@@ -102,6 +105,7 @@ REPORTS: tuple[ReportDefinition, ...] = (
         },
         group_labels=_LABELS,
         dimension="userId",
+        row="user and period",
         filter_setting="users",
         supports_details=True,
         dimension_order="directory",
@@ -115,20 +119,23 @@ REPORTS: tuple[ReportDefinition, ...] = (
         },
         group_labels=_LABELS,
         dimension="domain",
+        row="sender domain and period",
         filter_setting="domains",
         dimension_order="alphabetical",
     ),
 )
 
 
-def stream_definitions() -> list[StreamDefinition]:
+def stream_definitions(
+    reports: tuple[ReportDefinition, ...] = REPORTS,
+) -> list[StreamDefinition]:
     """Every field-group combination of every report, combined streams first.
 
     The combination of all groups is selected by default (one run fetches every
     column); proper subsets are opt-in.
     """
     definitions: list[StreamDefinition] = []
-    for report in REPORTS:
+    for report in reports:
         names = tuple(report.groups)
         for size in range(len(names), 0, -1):
             for combo in combinations(names, size):

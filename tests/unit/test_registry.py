@@ -1,13 +1,15 @@
-"""The registry and schemas/ agree: a new report or group is an entry plus a schema file."""
+"""The registry and schemas/ agree: a new report or group is an entry, then generation."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from tap_emailgistics.registry import StreamDefinition, stream_definitions
+from tap_emailgistics.registry import REPORTS, StreamDefinition, stream_definitions
+from tap_emailgistics.schema_files import report_schema, schema_text
 
 SCHEMAS = Path(__file__).parents[2] / "schemas"
 ADDED_BY_THE_TAP = {
@@ -40,3 +42,30 @@ def test_given_the_schemas_folder_when_listed_then_it_holds_exactly_the_streams(
     names = {p.stem for p in SCHEMAS.glob("*.json")}
     expected = {d.name for d in stream_definitions()}
     assert names == {"mailboxes", "mailbox_users", "mailbox_tags", *expected}
+
+
+def test_given_the_registry_when_schemas_are_generated_then_the_committed_files_are_identical() -> (
+    None
+):
+    for definition in stream_definitions():
+        committed = (SCHEMAS / f"{definition.name}.json").read_text(encoding="utf-8")
+        assert committed == schema_text(definition), (
+            f"schemas/{definition.name}.json drifted from the registry: run "
+            "`python -m tap_emailgistics.schema_files`"
+        )
+
+
+def test_given_a_new_field_group_when_registered_then_its_streams_and_schemas_follow() -> None:
+    report = REPORTS[0]
+    extended = replace(
+        report,
+        groups={**report.groups, "slaData": ("received", "insideReplySla")},
+        group_labels={**report.group_labels, "slaData": "sla"},
+    )
+    names = [d.name for d in stream_definitions((extended,))]
+    assert names[0] == "mailbox_performance"  # all three groups, selected by default
+    assert "mailbox_sla_performance" in names
+    assert "mailbox_reply_sla_performance" in names
+    assert len(names) == 7  # every non-empty combination of three groups
+    sla = next(d for d in stream_definitions((extended,)) if d.name == "mailbox_sla_performance")
+    assert list(report_schema(sla)["properties"])[5:7] == ["received", "insideReplySla"]
