@@ -48,6 +48,7 @@ from tap_emailgistics.errors import (
     RunGaveUpError,
     TransportGaveUpError,
 )
+from tap_emailgistics.progress import time_left
 from tap_emailgistics.run_types import (
     Answer,
     Page,
@@ -250,7 +251,11 @@ class RunPaginator(BaseAPIPaginator[RunRequest]):
         wait = policy.wait(self._polls, self.rng)
         wait = min(wait, max(0.0, policy.deadline_seconds - elapsed) + 1.0)
         LOGGER.info(
-            "Report run at %s%% (%s); polling again in %.1f s", progress, self.run.where, wait
+            "Report run at %s%%, %s (%s); next poll in %.1f s",
+            progress,
+            time_left(progress, elapsed),
+            self.run.where,
+            wait,
         )
         self.run.sleep(wait)
         self._polls += 1

@@ -26,6 +26,7 @@ from tap_emailgistics.finality import (
     is_final,
     parse_cutoff,
 )
+from tap_emailgistics.progress import PartitionProgress, StreamStats
 from tap_emailgistics.report_run import ReportRun
 from tap_emailgistics.run_types import RunRequest, VerifiedRun
 from tap_emailgistics.schemas import STREAM_SCHEMA
@@ -84,22 +85,45 @@ class ReportStream(BookmarkedStream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         if context is None:  # the SDK always passes a partition; be explicit anyway
             return
+        if context == self.partitions[0]:
+            self.stats = StreamStats()  # this sync's counts start with its first partition
         period, directory = context["period"], self.services.directory
         zone = directory.zone(context["mailboxId"])
         users = self.services.settings.filters.get("users")
         if users and self.definition.report.filter_setting == "users":
             directory.warn_unknown_users(context["mailboxId"], users)
         start, end = self._range(context, zone)
-        pinned = False
-        for window in cut_windows(start, end, period, self.services.settings.window_days[period]):
+        windows = list(cut_windows(start, end, period, self.services.settings.window_days[period]))
+        progress, pinned = PartitionProgress(len(windows)), False
+        for window in windows:
             verified = yield from self._window_rows(context, window, zone)
             cutoff = parse_cutoff(verified.cutoff, zone, verified.api_now)
-            until = final_until(cutoff, verified.api_now)
-            bookmark = bookmark_after(window, period, zone, until)
+            bookmark = bookmark_after(window, period, zone, final_until(cutoff, verified.api_now))
             if not pinned:
                 # Later windows must not move the bookmark past a provisional period.
                 self.save_bookmark(context, bookmark)
                 pinned = bookmark < window.end
+            self._window_verified(context, window, verified, progress)
+        self._partition_done(context)
+
+    def _window_verified(
+        self, context: Context, window: Window, verified: VerifiedRun, progress: PartitionProgress
+    ) -> None:
+        self.stats.runs += 1
+        self.stats.attempts += verified.attempts
+        self.logger.info(
+            "%s: %d rows (%s); %s",
+            self.name,
+            verified.rows,
+            self._where(context, window),
+            progress.window_done(),
+        )
+
+    def _partition_done(self, context: Context) -> None:
+        saved = self.get_context_state(context).get(BOOKMARK)
+        self.stats.resume_points[str(saved) if saved else "start_date"] += 1
+        if context == self.partitions[-1]:
+            self.logger.info("%s", self.stats.summary(self.name))
 
     def _range(self, context: Context, zone: ZoneInfo) -> tuple[datetime, datetime]:
         """From the bookmark (or start_date) to end_date (or the API's now), local."""
@@ -128,7 +152,7 @@ class ReportStream(BookmarkedStream):
         """Emit a window's rows as its run pages; return the run's verified facts."""
         run = ReportRun(
             self._create_request(context, window),
-            self._where(context, window),
+            f"{self.name}: {self._where(context, window)}",
             policy=self.services.poll_policy,
             error_retries=self.services.settings.run_error_retries,
         )
@@ -145,6 +169,7 @@ class ReportStream(BookmarkedStream):
                 keys, attempt = RowKeys(zone, order), page.attempt
             until = final_until(parse_cutoff(page.cutoff, zone, page.api_now), page.api_now)
             facts = _PageFacts(context, zone, keys, until, page.cutoff, run)
+            self.stats.rows += len(page.rows)
             for row in page.rows:
                 yield self._complete_row(row, facts)
 

@@ -27,6 +27,7 @@ from tap_emailgistics.errors import (
     RunCreationUncertainError,
     TransportGaveUpError,
 )
+from tap_emailgistics.progress import StreamStats
 from tap_emailgistics.run_types import Answer, RunRequest
 from tap_emailgistics.transport.answers import (
     NotJsonError,
@@ -78,6 +79,7 @@ class EmailgisticsStream(RESTStream[Any]):
         """``services`` gives the tap's shared collaborators once settings are checked."""
         super().__init__(tap, **kwargs)
         self._services = services
+        self.stats = StreamStats()
 
     @property
     def services(self) -> TapServices:
@@ -132,6 +134,7 @@ class EmailgisticsStream(RESTStream[Any]):
     ) -> requests.Response:
         # One attempt, paced: the API counts every attempt against the account's minute.
         waited = self.services.pacer.wait_for_slot()
+        self.stats.requests += 1
         if waited > 0:
             self.logger.info("Paced %.1f s to stay under requests_per_minute", waited)
         host = self.services.host
@@ -156,6 +159,7 @@ class EmailgisticsStream(RESTStream[Any]):
     def validate_response(self, response: requests.Response) -> None:
         status, post = response.status_code, response.request.method == "POST"
         if status == HTTPStatus.TOO_MANY_REQUESTS:  # nothing was queued: safe to repeat
+            self.stats.rate_limited += 1
             raise RetriableAPIError(describe(response), response)
         if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             if post:

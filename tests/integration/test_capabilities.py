@@ -59,3 +59,27 @@ def test_given_maps_flattening_and_a_log_config_when_run_then_each_takes_effect(
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     assert lines
     assert all(json.loads(line)["level"] for line in lines)
+
+
+def test_given_structured_logging_when_a_sync_runs_then_progress_and_one_summary_per_stream(
+    sandbox: Sandbox,
+    tmp_path: Path,
+) -> None:
+    log_config = tmp_path / "logging.yml"
+    log_config.write_text(LOG_CONFIG)
+    config = tap_config(sandbox.base_url, start_date="2026-04-01", window_days={"day": 16})
+    run = run_tap(tmp_path, config, env={"SINGER_SDK_LOG_CONFIG": str(log_config)})
+    assert run.returncode == 0, run.stderr
+    messages = [json.loads(line)["message"] for line in run.stderr.splitlines() if line.strip()]
+    for stream in ("mailbox_performance", "user_performance", "domain_performance"):
+        [summary] = [m for m in messages if m.startswith(f"{stream} summary: ")]
+        rows = len(run.rows(stream))
+        assert summary.startswith(f"{stream} summary: {rows} rows, ")
+        assert " answered 429, " in summary
+        assert "; next run resumes from provisional_from 2026-05-0" in summary
+        windows = [m for m in messages if m.startswith(f"{stream}: ") and " verified" in m]
+        assert any("window 1 of 2 verified, partition about " in m for m in windows)
+        assert any("window 2 of 2 verified, partition done" in m for m in windows)
+    polls = [m for m in messages if m.startswith("Report run at ")]
+    assert polls
+    assert all("(domain_performance: report " in m or "performance: report " in m for m in polls)

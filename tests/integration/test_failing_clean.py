@@ -230,7 +230,8 @@ def test_given_a_malformed_answer_when_run_then_one_line_naming_report_mailbox_a
     line = error_line(run.stderr)
     assert line.startswith(f"Unexpected answer from the API: {problem}")
     # The first report stream of the catalog is the domain report.
-    assert f"(report mailboxDomainPerformance, mailbox {NEW_YORK}, period day, window " in line
+    where = f"mailbox {NEW_YORK}, period day, window "
+    assert f"(domain_performance: report mailboxDomainPerformance, {where}" in line
     assert line.endswith("The bookmark did not move; the tap stops rather than guess.")
     posts = [r for r in control.requests() if r["method"] == "POST"]
     assert len(posts) == 1  # a wrong shape is not "incomplete JSON": never repeated

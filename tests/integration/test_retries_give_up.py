@@ -82,7 +82,10 @@ def test_given_every_try_of_a_poll_fails_when_run_then_a_warning_each_and_one_li
     text = str(error)
     assert text.startswith("GET /api/v1/reports/results/")
     assert " failed 8 times over " in text
-    assert f"report mailboxPerformance, mailbox {NEW_YORK}, period day, window " in text
+    assert (
+        f"(mailbox_performance: report mailboxPerformance, mailbox {NEW_YORK}, period day, window "
+        in text
+    )
     assert f"last: {last}" in text
     assert "The bookmark did not move: rerun later" in text
     assert "\n" not in text
