@@ -1,0 +1,65 @@
+"""The Snowflake type of every column, checked on paper (no Snowflake runs here).
+
+The mapping is MeltanoLabs target-snowflake's (integer -> NUMBER, number -> DOUBLE,
+object/array -> VARIANT, date-time strings -> TIMESTAMP_NTZ by default, other strings
+-> VARCHAR, boolean -> BOOLEAN). Each column's *intended* type is decided by what the
+column is; the test fails when the schema would make Snowflake store it otherwise, and
+when the README's table no longer says the same.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).parents[2]
+LOADER_MAPPING = {
+    ("string", None): "VARCHAR",
+    ("string", "date-time"): "TIMESTAMP_NTZ",
+    ("integer", None): "NUMBER(38,0)",
+    ("number", None): "DOUBLE",
+    ("boolean", None): "BOOLEAN",
+    ("object", None): "VARIANT",
+    ("array", None): "VARIANT",
+}
+WALL_CLOCK_TEXT = {"startDateTime", "dataCutoffTimestamp"}  # local time without an offset
+
+
+def snowflake_type(column: dict[str, Any]) -> str:
+    [json_type] = [t for t in column["type"] if t != "null"]
+    return LOADER_MAPPING[(json_type, column.get("format"))]
+
+
+INTENDED = {
+    "startDateTimeUtc": "TIMESTAMP_NTZ",
+    **dict.fromkeys(["isFinal", "active", "userActive"], "BOOLEAN"),
+    **dict.fromkeys(["extraFields", "users", "tags"], "VARIANT"),
+    **dict.fromkeys(["id", "period", "domain", "timeZone", *WALL_CLOCK_TEXT], "VARCHAR"),
+}
+
+
+def intended_type(name: str) -> str:
+    if name in INTENDED:
+        return INTENDED[name]
+    if name.endswith(("Id", "Name", "Email", "Color")):
+        return "VARCHAR"
+    if name.startswith("average"):
+        return "DOUBLE"  # minutes with fractions
+    return "NUMBER(38,0)"  # every other column is a count of messages or conversations
+
+
+def test_given_every_schema_column_when_mapped_then_snowflake_stores_it_as_intended() -> None:
+    for path in sorted((ROOT / "schemas").glob("*.json")):
+        for name, column in json.loads(path.read_text())["properties"].items():
+            assert snowflake_type(column) == intended_type(name), (path.name, name)
+
+
+def test_given_the_readme_table_when_read_then_it_states_the_loader_mapping() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Loading into Snowflake", 1)[1].split("\n## ", 1)[0]
+    for (json_type, fmt), snowflake in LOADER_MAPPING.items():
+        row = f"`{json_type}`, `format: {fmt}`" if fmt else f"`{json_type}`"
+        line = next(x for x in section.splitlines() if x.startswith("| ") and row in x)
+        assert re.search(rf"`{re.escape(snowflake)}`", line), (row, line)
