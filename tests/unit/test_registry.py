@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -69,3 +71,16 @@ def test_given_a_new_field_group_when_registered_then_its_streams_and_schemas_fo
     assert len(names) == 7  # every non-empty combination of three groups
     sla = next(d for d in stream_definitions((extended,)) if d.name == "mailbox_sla_performance")
     assert list(report_schema(sla)["properties"])[5:7] == ["received", "insideReplySla"]
+
+
+def test_given_schemas_in_sync_when_the_readme_generator_command_runs_then_it_writes_nothing() -> (
+    None
+):
+    done = subprocess.run(
+        [sys.executable, "-m", "tap_emailgistics.schema_files"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout == ""  # it names every file it (re)writes
