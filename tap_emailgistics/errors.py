@@ -13,9 +13,10 @@ from typing import ClassVar
 
 from singer_sdk.exceptions import FatalAPIError
 
+from tap_emailgistics.progress import duration
+
 EXIT_NEEDS_A_PERSON = 1
 EXIT_INCOMPLETE_DATA = 2
-_MINUTES_FROM = 90  # seconds; longer waits read better in minutes
 
 
 class EmailgisticsError(Exception):
@@ -82,10 +83,9 @@ class TransportGaveUpError(IncompleteDataError):
     ) -> None:
         """``what``: e.g. ``GET /api/v1/reports/results/abc``; ``last``: its last failure."""
         self.what, self.tries, self.seconds, self.last = what, tries, seconds, last
-        duration = f"{seconds / 60:.1f} min" if seconds >= _MINUTES_FROM else f"{seconds:.0f} s"
         place = f" ({where})" if where else ""
         super().__init__(
-            f"{what} failed {tries} times over {duration}{place}; last: {last}. The "
+            f"{what} failed {tries} times over {duration(seconds)}{place}; last: {last}. The "
             "bookmark did not move: rerun later; if it keeps failing, check the API's "
             "status and this machine's network."
         )

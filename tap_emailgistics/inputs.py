@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tap_emailgistics.errors import InputFileError
+from tap_emailgistics.settings import SECRET_SETTINGS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -88,11 +89,10 @@ def check_state_shape(state: dict[str, Any], path: str) -> None:
 
 def check_command_line(argv: Sequence[str], keep_secret: Callable[[object], None]) -> None:
     """Check every named file; pass every value of a secret setting to ``keep_secret``."""
-    secrets = ("api_key",)
     for option, path in named_files(argv):
         parsed = read_input_file(option, path)
         if option == "--config":
-            for name in secrets:
+            for name in SECRET_SETTINGS:
                 keep_secret(parsed.get(name))
-    for name in secrets:  # --config ENV, or Meltano's environment
+    for name in SECRET_SETTINGS:  # --config ENV, or Meltano's environment
         keep_secret(os.environ.get(f"TAP_EMAILGISTICS_{name.upper()}"))

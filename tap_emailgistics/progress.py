@@ -12,7 +12,7 @@ def time_left(progress: int | None, elapsed: float) -> str:
     if not progress or progress <= 0:
         return "time left unknown"
     seconds = elapsed * (100 - min(progress, 100)) / progress
-    return f"about {_duration(seconds)} left"
+    return f"about {duration(seconds)} left"
 
 
 @dataclass
@@ -37,7 +37,7 @@ class StreamStats:
         return (
             f"{stream} summary: {self.rows} rows, {self.runs} runs ({self.attempts} "
             f"attempts), {self.requests} requests, {self.rate_limited} answered 429, "
-            f"{_duration(seconds)}; next run resumes from provisional_from "
+            f"{duration(seconds)}; next run resumes from provisional_from "
             f"{resumes or 'start_date (nothing verified)'}"
         )
 
@@ -59,11 +59,12 @@ class PartitionProgress:
         per_window = (time.monotonic() - self.started) / self.done
         return (
             f"window {self.done} of {self.windows} verified, partition about "
-            f"{_duration(per_window * left)} left"
+            f"{duration(per_window * left)} left"
         )
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
+    """``12 s``, ``4.2 min`` or ``1.5 h``: whichever reads best."""
     if seconds >= 90 * 60:
         return f"{seconds / 3600:.1f} h"
     if seconds >= 90:  # noqa: PLR2004 - minutes read better past 90 seconds

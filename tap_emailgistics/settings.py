@@ -174,6 +174,8 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
     ),
 ).to_dict()
 CONFIG_SCHEMA["additionalProperties"] = False
+#: Settings whose values must never be printed (``secret`` in the schema).
+SECRET_SETTINGS = tuple(n for n, p in CONFIG_SCHEMA["properties"].items() if p.get("secret"))
 
 
 @dataclass(frozen=True)

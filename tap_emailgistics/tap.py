@@ -18,7 +18,7 @@ from tap_emailgistics.errors import RunInterruptedError
 from tap_emailgistics.registry import stream_definitions
 from tap_emailgistics.run_types import PollPolicy
 from tap_emailgistics.services import TapServices
-from tap_emailgistics.settings import CONFIG_SCHEMA, check_settings
+from tap_emailgistics.settings import CONFIG_SCHEMA, SECRET_SETTINGS, check_settings
 from tap_emailgistics.streams.mailboxes import (
     MailboxesStream,
     MailboxTagsStream,
@@ -67,9 +67,8 @@ class TapEmailgistics(Tap):
     def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:  # noqa: ANN401
         """Check settings ourselves, so a bad one is one actionable line (see cli.py)."""
         super().__init__(*args, validate_config=False, **kwargs)
-        for name, setting in CONFIG_SCHEMA["properties"].items():
-            if setting.get("secret"):
-                REDACTOR.add(self.config.get(name))
+        for name in SECRET_SETTINGS:
+            REDACTOR.add(self.config.get(name))
         self._stop_on_signals()
         if validate_config:
             _ = self.services

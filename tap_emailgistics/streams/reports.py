@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from typing_extensions import override
@@ -73,6 +74,11 @@ class ReportStream(BookmarkedStream):
     @property
     @override
     def partitions(self) -> list[dict[str, Any]]:
+        return self._partitions
+
+    @cached_property
+    def _partitions(self) -> list[dict[str, Any]]:
+        # Built once: get_records compares each partition with the first and the last.
         services = self.services
         mailbox_ids = services.directory.selected_ids(services.settings.mailbox_ids)
         return [

@@ -77,7 +77,7 @@ def last_failure(error: BaseException) -> str:
         text = str(error).splitlines()[0] if str(error) else "request failed"
         return _REQUEST_IN_TEXT.sub("", text).rstrip(".")
     reason = str(error).splitlines()[0] if str(error) else ""
-    for fragment in ("Connection refused", "Connection reset", "timed out", "Read timed out"):
+    for fragment in ("Connection refused", "Connection reset", "timed out"):
         if fragment.lower() in reason.lower():
             return f"{type(error).__name__} ({fragment.lower()})"
     return type(error).__name__

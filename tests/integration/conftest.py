@@ -74,6 +74,28 @@ def run_tap(
     )
 
 
+NEW_YORK = "af412a6c-657f-445b-892c-b6b1fa41ad1b"
+
+
+def unlimited(run_seconds: float) -> SandboxSettings:
+    """A sandbox without the account's limits, for tests about one failure at a time."""
+    return SandboxSettings(run_seconds=run_seconds, requests_per_minute=0, max_running_runs=0)
+
+
+def one_mailbox_config(base_url: str, **overrides: Any) -> dict[str, Any]:
+    """Three days of New York's day reports, polling fast."""
+    return {
+        "api_key": FULL_KEY,
+        "base_url": base_url,
+        "mailbox_ids": [NEW_YORK],
+        "start_date": "2026-04-20",
+        "end_date": "2026-04-23",
+        "periods": ["day"],
+        "poll_jitter": 0,
+        **overrides,
+    }
+
+
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
     settings = SandboxSettings(run_seconds=0.05)

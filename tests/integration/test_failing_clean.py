@@ -16,43 +16,26 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from emailgistics_sandbox import FULL_KEY, Sandbox, SandboxControl, SandboxSettings
+from emailgistics_sandbox import FULL_KEY, Sandbox, SandboxControl
 
-from .conftest import run_tap
+from .conftest import NEW_YORK, one_mailbox_config, run_tap, unlimited
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-NEW_YORK = "af412a6c-657f-445b-892c-b6b1fa41ad1b"
 REPORTS = "/api/v1/reports/"
 PREFIX = "tap-emailgistics: error: "
 
 
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
-    quiet = SandboxSettings(run_seconds=0, requests_per_minute=0, max_running_runs=0)
-    with Sandbox(quiet) as running:
+    with Sandbox(unlimited(run_seconds=0)) as running:
         yield running
 
 
-@pytest.fixture
-def control(sandbox: Sandbox) -> SandboxControl:
-    return SandboxControl(sandbox.base_url)
-
-
 def config(base_url: str, **overrides: Any) -> dict[str, Any]:
-    return {
-        "api_key": FULL_KEY,
-        "base_url": base_url,
-        "mailbox_ids": [NEW_YORK],
-        "start_date": "2026-04-20",
-        "end_date": "2026-04-23",
-        "periods": ["day"],
-        "poll_initial_seconds": 0.02,
-        "poll_jitter": 0,
-        **overrides,
-    }
+    return one_mailbox_config(base_url, poll_initial_seconds=0.02, **overrides)
 
 
 def error_line(stderr: str) -> str:

@@ -11,28 +11,23 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from emailgistics_sandbox import FULL_KEY, Sandbox, SandboxControl, SandboxSettings
+from emailgistics_sandbox import Sandbox, SandboxControl
 from tap_emailgistics.errors import EXIT_INCOMPLETE_DATA, TransportGaveUpError
 from tests.inprocess import sync
+
+from .conftest import NEW_YORK, one_mailbox_config, unlimited
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-NEW_YORK = "af412a6c-657f-445b-892c-b6b1fa41ad1b"
 RESULTS = "/api/v1/reports/results/"
 
 
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
     # Runs stay 'running' briefly, so results are polled (where the faults are set).
-    quiet = SandboxSettings(run_seconds=0.1, requests_per_minute=0, max_running_runs=0)
-    with Sandbox(quiet) as running:
+    with Sandbox(unlimited(run_seconds=0.1)) as running:
         yield running
-
-
-@pytest.fixture
-def control(sandbox: Sandbox) -> SandboxControl:
-    return SandboxControl(sandbox.base_url)
 
 
 @pytest.fixture
@@ -43,18 +38,9 @@ def no_waiting(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 
 def config(base_url: str, **overrides: Any) -> dict[str, Any]:
-    return {
-        "api_key": FULL_KEY,
-        "base_url": base_url,
-        "mailbox_ids": [NEW_YORK],
-        "start_date": "2026-04-20",
-        "end_date": "2026-04-23",
-        "periods": ["day"],
-        "poll_initial_seconds": 0.05,
-        "poll_max_seconds": 0.05,
-        "poll_jitter": 0,
-        **overrides,
-    }
+    return one_mailbox_config(
+        base_url, poll_initial_seconds=0.05, poll_max_seconds=0.05, **overrides
+    )
 
 
 @pytest.mark.usefixtures("no_waiting")
