@@ -76,6 +76,7 @@ _OPTIONS: tuple[tuple[str, Any, Any, str], ...] = (
         None,
         "make this domain active only in the second occurrence of each repeated DST hour",
     ),
+    ("--extra-mailboxes", int, 0, "this many more active mailboxes, lightly used" + _D),
 )
 #: (flag, attribute, help): on/off readings of what the API docs leave open.
 _SWITCHES: tuple[tuple[str, str, str], ...] = (
@@ -131,6 +132,7 @@ def settings_from(args: argparse.Namespace) -> SandboxSettings:
         omit_null_probability=args.omit_null_probability,
         ambiguous_end=args.ambiguous_end,
         second_hour_domain=args.second_hour_domain,
+        extra_mailboxes=args.extra_mailboxes,
     )
 
 

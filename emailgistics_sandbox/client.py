@@ -66,7 +66,10 @@ class SandboxControl:
         return dict(self._call("PATCH", "settings", changes))
 
     def runs(self) -> dict[str, Any]:
-        """Every report run (``runs``) and how many were never read (``orphans``)."""
+        """Every report run, the orphans, and the most that ran at once.
+
+        Keys: ``runs``, ``orphans`` (never read), ``peakRunning``.
+        """
         return dict(self._call("GET", "runs"))
 
     def keys(self) -> list[dict[str, Any]]:

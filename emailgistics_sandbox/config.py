@@ -109,6 +109,9 @@ class SandboxSettings:
     #: Data set switch, fixed at start: this domain is active only in the second
     #: occurrence of every repeated hour (sparse rows in the fall-back hour).
     second_hour_domain: str | None = None
+    #: Data set switch, fixed at start: this many more active mailboxes, with light
+    #: activity, for measuring the tap over many partitions (benchmarks).
+    extra_mailboxes: int = 0
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply a PATCH from the control API (the live knobs of ``_KNOBS``)."""
@@ -125,7 +128,8 @@ class SandboxSettings:
     def describe(self) -> dict[str, Any]:
         """The live knobs, as the control API names them, plus the data set's."""
         described = {name: getattr(self, attribute) for name, (attribute, _) in _KNOBS.items()}
-        return {"seed": self.seed, "secondHourDomain": self.second_hour_domain, **described}
+        data = {"seed": self.seed, "secondHourDomain": self.second_hour_domain}
+        return {**data, "extraMailboxes": self.extra_mailboxes, **described}
 
 
 #: Control-API name -> (attribute, type) of every setting that can change while running.

@@ -108,7 +108,11 @@ def _patch_settings(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]
 
 def _runs(state: SandboxState, _body: Any) -> dict[str, Any]:  # noqa: ANN401
     runs = [run.describe() for run in state.runs.all()]
-    return {"runs": runs, "orphans": sum(run["orphan"] for run in runs)}
+    return {
+        "runs": runs,
+        "orphans": sum(run["orphan"] for run in runs),
+        "peakRunning": state.runs.peak_running(),
+    }
 
 
 def _keys(state: SandboxState, _body: Any) -> dict[str, Any]:  # noqa: ANN401

@@ -121,7 +121,9 @@ class Mailbox:
         self._event_times = [event.at for event in self.events]
 
 
-def build_dataset(seed: int, second_hour_domain: str | None = None) -> list[Mailbox]:
+def build_dataset(
+    seed: int, second_hour_domain: str | None = None, extra_mailboxes: int = 0
+) -> list[Mailbox]:
     """Generate the sandbox's mailboxes and their activity from ``seed``.
 
     With ``second_hour_domain``, that domain is active only in the *second* occurrence
@@ -130,7 +132,11 @@ def build_dataset(seed: int, second_hour_domain: str | None = None) -> list[Mail
     """
     rng = random.Random(seed)
     mailboxes: list[Mailbox] = []
-    for index, (name, zone, active, per_day) in enumerate(_MAILBOX_SPECS):
+    zones = [spec[1] for spec in _MAILBOX_SPECS]
+    extra = [
+        (f"Queue {n:03d}", zones[n % len(zones)], True, 3) for n in range(1, extra_mailboxes + 1)
+    ]
+    for index, (name, zone, active, per_day) in enumerate([*_MAILBOX_SPECS, *extra]):
         mailbox_id = DOCS_MAILBOX_ID if index == 0 else str(_uuid(rng))
         slug = name.lower().replace(" ", "-")
         mailbox = Mailbox(

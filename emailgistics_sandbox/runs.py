@@ -80,6 +80,9 @@ class Run:
             "status": self.status(),
             "reads": self.reads,
             "orphan": self.hidden and self.reads == 0,
+            "rows": len(self.rows),
+            "startedMonotonic": self.started,
+            "durationSeconds": self.duration,
         }
 
     def status(self) -> str:
@@ -120,6 +123,19 @@ class RunStore:
         with self._lock:
             if result_id in self._runs:
                 self._runs[result_id].hidden = True
+
+    def peak_running(self) -> int:
+        """The most runs that were running at the same moment (any account)."""
+        edges = sorted(
+            edge
+            for run in self.all()
+            for edge in ((run.started, 1), (run.started + run.duration, -1))
+        )
+        peak = running = 0
+        for _, change in edges:  # an end sorts before a start at the same instant
+            running += change
+            peak = max(peak, running)
+        return peak
 
     def all(self) -> list[Run]:
         """Every run, in creation order."""

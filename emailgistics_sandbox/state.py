@@ -76,7 +76,9 @@ class SandboxState:
     def __init__(self, settings: SandboxSettings) -> None:
         """Generate the data set and set up keys, clock, limits and faults."""
         self.settings = settings
-        self.mailboxes: list[Mailbox] = build_dataset(settings.seed, settings.second_hour_domain)
+        self.mailboxes: list[Mailbox] = build_dataset(
+            settings.seed, settings.second_hour_domain, settings.extra_mailboxes
+        )
         keys = settings.keys or default_keys(self.mailboxes[1].mailbox_id)
         self.keys: dict[str, ApiKey] = {k.key: k for k in keys}
         self.clock = SandboxClock(settings.now)

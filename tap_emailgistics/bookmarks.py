@@ -61,11 +61,14 @@ class BookmarkedStream(EmailgisticsStream):
         raise StateError(msg)
 
     def save_bookmark(self, context: Context, bookmark: datetime) -> None:
-        """Move the partition's bookmark and write a STATE message now."""
+        """Move the partition's bookmark (it goes out with the next STATE)."""
         self.get_context_state(context)[BOOKMARK] = format_local(bookmark)
+
+    def write_state_soon(self) -> None:
+        """Offer the state to the tap's coalescing writer, which decides when it goes out."""
         # The SDK writes STATE only every STATE_MSG_FREQUENCY records and when a
-        # stream ends; a STATE after every window is what makes a failure keep the
-        # completed windows, so mark the state dirty and call the SDK's own writer.
+        # stream ends; mark the state dirty and call the SDK's own writer, which
+        # goes through Tap.state_writer (state_output.CoalescingStateWriter).
         self.state_manager.is_flushed = False
         self._write_state_message()
 

@@ -1,7 +1,9 @@
 """The whole life of one report run: create, poll, page, verify, or re-create, or give up.
 
-A window of a partition is one *report run*. ``ReportRun.pages`` drives it and yields
-its pages; its return value is the ``VerifiedRun`` the stream's bookmark is built on.
+A window of a partition is one *report run*. The scheduler (``scheduler``) starts and
+polls runs, several at once, by calling ``ReportRun.step`` when ``due_at`` comes; the
+stream that owns the run then reads it with ``ReportRun.pages``, whose return value is
+the ``VerifiedRun`` the stream's bookmark is built on.
 
     created ──► running ──► done ──► paged ──► verified
        │           │          │         │
@@ -15,17 +17,17 @@ said, and read the cutoff from the ``done`` answer (or seen that it carries none
 An unknown status, a missing field or a surprising shape stops the run with one line.
 
 Re-creating a run is decided here, never by the transport: a run that ended in
-``error`` or whose POST failed (which may have queued a run anyway) is re-created up
-to ``run_error_retries`` times; an expired result (404) up to 3; a result whose rows
-disagree with its ``total`` once. A re-created run re-sends the tap's own request
-(the documented ``_links.origin.href`` carries no query string, so it would lose the
-field groups); its rows are re-emitted under the same keys, which upserts absorb.
+``error`` or whose POST failed (which may have queued a run anyway: an orphan the
+scheduler counts against the cap) is re-created up to ``run_error_retries`` times; an
+expired result (404) up to 3; a result whose rows disagree with its ``total`` once; a
+run resumed from state that is gone once. A re-created run re-sends the tap's own
+request (the documented ``_links.origin.href`` carries no query string, so it would
+lose the field groups); its rows are re-emitted under the same keys, which upserts absorb.
 
 Each attempt's requests come from a ``RunPaginator``, the SDK paginator that is the
-run's face: poll ``_links.self`` (waiting per ``PollPolicy``) until done, then follow
-``_links.next``. The SDK's own request loop is not used for runs because it stops on
-an empty page without showing it to the paginator: a quiet window's cutoff was never
-read, and a day of data was lost.
+run's face: poll ``_links.self`` until done, then follow ``_links.next``. The SDK's own
+request loop is not used for runs because it stops on an empty page without showing
+it to the paginator: a quiet window's cutoff was never read, and a day of data was lost.
 """
 
 from __future__ import annotations
@@ -72,10 +74,14 @@ _INCOMPLETE_RETRIES = 1
 class RestartRunError(Exception):
     """An attempt ended in a way that re-creating the run can fix."""
 
-    def __init__(self, reason: str, budget: str) -> None:
-        """``budget``: which re-creation allowance this spends."""
+    def __init__(self, reason: str, budget: str, *, orphan: bool = False) -> None:
+        """``budget``: which re-creation allowance this spends.
+
+        ``orphan``: a run may have been queued that the tap cannot see (a POST that
+        failed after queuing).
+        """
         super().__init__(reason)
-        self.budget = budget
+        self.budget, self.orphan = budget, orphan
 
 
 @dataclass
@@ -83,7 +89,9 @@ class _Attempt:
     """What one attempt at the run has seen so far."""
 
     number: int
+    paginator: RunPaginator
     state: RunState = RunState.CREATED
+    started: float | None = None  # monotonic, when its first request was sent
     envelope: Envelope | None = None
     cutoff: str | None = None
     api_now: datetime | None = None
@@ -92,7 +100,7 @@ class _Attempt:
 
 
 class ReportRun:
-    """One window's report run, from its POST to a verified result."""
+    """One window's report run, from its POST (or a resumed result) to a verified result."""
 
     def __init__(  # noqa: PLR0913 - the run's collaborators, injected for tests
         self,
@@ -101,46 +109,118 @@ class ReportRun:
         *,
         policy: PollPolicy,
         error_retries: int,
-        sleep: Callable[[float], None] = time.sleep,
+        resume_href: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``where`` names report, mailbox, period and window in every message."""
-        self.create, self.where, self.policy = create, where, policy
-        self.sleep, self.clock = sleep, clock
-        self.budgets = {"error": error_retries, "expiry": _EXPIRY_RETRIES}
-        self.budgets["incomplete"] = _INCOMPLETE_RETRIES
-        self.spent = dict.fromkeys(self.budgets, 0)
-        self.attempt = _Attempt(0)
+        """``where`` names report, mailbox, period and window in every message.
 
-    def pages(self, send: Callable[[RunRequest], Answer]) -> Generator[Page, None, VerifiedRun]:
-        """Drive the run to a verified result, yielding each ``done`` page."""
+        ``resume_href``: the results link of a run created by an earlier tap run
+        (read from state); the first attempt reads it instead of POSTing.
+        """
+        self.create, self.where, self.policy, self.clock = create, where, policy, clock
+        self.budgets = {"error": error_retries, "expiry": _EXPIRY_RETRIES}
+        self.budgets |= {"incomplete": _INCOMPLETE_RETRIES, "gone": 1}
+        self.spent = dict.fromkeys(self.budgets, 0)
+        self.rng = random.Random()  # noqa: S311 - jitter, not cryptography
+        first = RunRequest("GET", resume_href) if resume_href else create
+        self.attempt = _Attempt(0, RunPaginator(self, first))
+        self.resumed = resume_href is not None
+        #: When the next request may be sent (monotonic); polls wait, the rest go at once.
+        self.due_at = 0.0
+        #: When this run's POSTs failed in a way that may have queued a run anyway:
+        #: such orphans may be running, so they hold a slot for a while (``scheduler``).
+        self.orphaned_at: list[float] = []
+        #: The results link of the current attempt, once its first answer was read.
+        self.results_href: str | None = None
+        #: The page of the ``done`` answer, read by whoever noticed it, kept for ``pages``.
+        self.ready_page: Page | None = None
+        #: How long runs of this sync took at the least (set by the scheduler).
+        self.expected_seconds: float | None = None
+
+    @property
+    def is_running(self) -> bool:
+        """Its POST was answered and no ``done`` answer has been seen: it holds a slot."""
+        return self.attempt.state is RunState.RUNNING
+
+    @property
+    def is_done(self) -> bool:
+        """A ``done`` answer has been read (its page waits in ``ready_page``)."""
+        return self.attempt.state in {RunState.DONE, RunState.PAGED, RunState.VERIFIED}
+
+    def step(self, send: Callable[[RunRequest], Answer]) -> None:
+        """Send the attempt's next request (POST, poll or page) and read its answer."""
+        attempt = self.attempt
+        if attempt.started is None:
+            attempt.started = self.clock()
+        answer = self._send(send, attempt.paginator.current_value)
+        envelope = self._read(answer)
+        if self.results_href is None:
+            self.results_href = envelope.self_href
+        if envelope.status == "done" and attempt.api_now is not None:
+            self.ready_page = Page(envelope.rows, attempt.number, attempt.cutoff, attempt.api_now)
+        attempt.paginator.advance(answer.response)
+        if envelope.status == "running":
+            self._schedule_poll(envelope.progress)
+        elif attempt.paginator.finished:
+            attempt.state = RunState.PAGED
+
+    def pages(
+        self, send: Callable[[RunRequest], Answer], until_done: Callable[[ReportRun], None]
+    ) -> Generator[Page, None, VerifiedRun]:
+        """Yield each page of the run's result; ``until_done`` drives it to ``done``.
+
+        ``until_done`` is the scheduler's: it returns once a ``done`` answer was read,
+        and meanwhile keeps the other runs moving; it is called before every page.
+        """
         while True:
             try:
-                yield from self._attempt_pages(send)
-                return self._verify()
+                until_done(self)
+                while True:
+                    if self.ready_page is not None:
+                        page, self.ready_page = self.ready_page, None
+                        yield page
+                    if self.attempt.paginator.finished:
+                        return self._verify()
+                    until_done(self)
+                    self.step(send)
             except RestartRunError as restart:
-                self._restart(restart)
+                self.restart(restart)
 
-    def _attempt_pages(self, send: Callable[[RunRequest], Answer]) -> Generator[Page, None, None]:
-        paginator = RunPaginator(self, self.create)
-        while not paginator.finished:
-            request = paginator.current_value
-            try:
-                answer = send(request)
-            except RunCreationUncertainError as lost:
-                raise RestartRunError(str(lost), "error") from lost
-            except ResultExpiredError as expired:
-                raise RestartRunError(str(expired), "expiry") from expired
-            except TransportGaveUpError as gave_up:
-                raise gave_up.at(self.where) from None
-            except MalformedAnswerError as unreadable:  # e.g. HTML: name the window too
-                raise self.malformed(str(unreadable).rstrip(".")) from None
-            envelope = self._read(answer)
-            attempt = self.attempt
-            if envelope.status == "done" and attempt.api_now is not None:
-                yield Page(envelope.rows, attempt.number, attempt.cutoff, attempt.api_now)
-            paginator.advance(answer.response)
-        self.attempt.state = RunState.PAGED
+    def _send(self, send: Callable[[RunRequest], Answer], request: RunRequest) -> Answer:
+        try:
+            return send(request)
+        except RunCreationUncertainError as lost:
+            raise RestartRunError(str(lost), "error", orphan=True) from lost
+        except ResultExpiredError as expired:
+            budget = "gone" if self.resumed and self.attempt.number == 0 else "expiry"
+            raise RestartRunError(str(expired), budget) from expired
+        except TransportGaveUpError as gave_up:
+            raise gave_up.at(self.where) from None
+        except MalformedAnswerError as unreadable:  # e.g. HTML: name the window too
+            raise self.malformed(str(unreadable).rstrip(".")) from None
+
+    def _schedule_poll(self, progress: int | None) -> None:
+        attempt, policy = self.attempt, self.policy
+        started = attempt.started if attempt.started is not None else self.clock()
+        elapsed = self.clock() - started
+        if elapsed > policy.deadline_seconds:
+            msg = (
+                f"A report run was still running after {elapsed / 60:.1f} minutes "
+                f"(progress {progress}%; {self.where}): raise run_deadline_minutes, "
+                "or request smaller windows with window_days."
+            )
+            raise RunDeadlineError(msg)
+        polls_made = attempt.paginator.polls - 1  # the paginator has counted the next one
+        wait = policy.wait_for(progress, elapsed, polls_made, self.rng, self.expected_seconds)
+        wait = min(wait, max(0.0, policy.deadline_seconds - elapsed) + 1.0)
+        LOGGER.info(
+            "Report run at %s%%, %s (%s); next poll in %.1f s",
+            progress,
+            time_left(progress, elapsed),
+            self.where,
+            wait,
+        )
+        self.due_at = self.clock() + wait
 
     def _read(self, answer: Answer) -> Envelope:
         """Check and record one answer; the state machine's transitions live here."""
@@ -152,7 +232,7 @@ class ReportRun:
         if envelope.status == "error":
             msg = f"Report run failed: {envelope.error}"
             raise RestartRunError(msg, "error")
-        if envelope.status == "running" and attempt.state is RunState.DONE:
+        if envelope.status == "running" and self.is_done:
             msg = "a run that was done answers 'running' again"
             raise self.malformed(msg)
         if envelope.status == "done":
@@ -164,7 +244,7 @@ class ReportRun:
 
     def _record_done(self, envelope: Envelope, api_now: datetime) -> None:
         attempt = self.attempt
-        if attempt.state is not RunState.DONE:  # the done answer: the run's own facts
+        if not self.is_done:  # the done answer: the run's own facts
             attempt.state, attempt.cutoff, attempt.api_now = RunState.DONE, envelope.cutoff, api_now
         elif envelope.cutoff is not None and envelope.cutoff != attempt.cutoff:
             msg = f"pages disagree on dataCutoffTimestamp ({attempt.cutoff} vs {envelope.cutoff})"
@@ -185,21 +265,29 @@ class ReportRun:
         attempt.state = RunState.VERIFIED
         return VerifiedRun(attempt.cutoff, attempt.api_now, attempt.rows, attempt.number + 1)
 
-    def _restart(self, restart: RestartRunError) -> None:
+    def restart(self, restart: RestartRunError) -> None:
+        """Start a new attempt (re-sending the tap's POST), or give up with one line."""
         budget = restart.budget
         self.spent[budget] += 1
         if self.spent[budget] > self.budgets[budget]:
             raise self._gave_up(restart)
-        LOGGER.warning(
+        level = logging.INFO if budget == "gone" else logging.WARNING
+        LOGGER.log(
+            level,
             "%s (%s); re-creating the run (%d of %d)",
             restart,
             self.where,
             self.spent[budget],
             self.budgets[budget],
         )
+        if restart.orphan:
+            self.orphaned_at.append(self.clock())
+        wait = 0.0
         if budget == "error":  # server trouble: wait as before a poll, then re-create
-            self.sleep(self.policy.wait(self.spent[budget] - 1, random.Random()))  # noqa: S311
-        self.attempt = _Attempt(self.attempt.number + 1)
+            wait = self.policy.wait(self.spent[budget] - 1, self.rng)
+        self.due_at = self.clock() + wait
+        self.attempt = _Attempt(self.attempt.number + 1, RunPaginator(self, self.create))
+        self.results_href, self.ready_page = None, None
 
     def _gave_up(self, restart: RestartRunError) -> Exception:
         attempts = self.attempt.number + 1
@@ -217,15 +305,16 @@ class ReportRun:
 
 
 class RunPaginator(BaseAPIPaginator[RunRequest]):
-    """One attempt's requests: poll ``_links.self`` until done, then follow ``_links.next``."""
+    """One attempt's requests: poll ``_links.self`` until done, then follow ``_links.next``.
+
+    It decides *what* to send next; *when* is the run's ``due_at`` (the scheduler's).
+    """
 
     def __init__(self, run: ReportRun, start: RunRequest) -> None:
-        """Start with the run's POST."""
+        """Start with the run's POST (or, resuming, a read of its results link)."""
         super().__init__(start)
         self.run = run
-        self.started = run.clock()
-        self.rng = random.Random()  # noqa: S311 - jitter, not cryptography
-        self._polls = 0
+        self.polls = 0
 
     def get_next(self, response: requests.Response) -> RunRequest | None:  # noqa: ARG002
         """The next poll while running; the next page once done; None after the last.
@@ -236,27 +325,6 @@ class RunPaginator(BaseAPIPaginator[RunRequest]):
         if envelope is None or envelope.self_href is None:  # pragma: no cover - read first
             return None
         if envelope.status == "running":
-            return self._poll(envelope.self_href, envelope.progress)
+            self.polls += 1
+            return RunRequest("GET", envelope.self_href, sequence=self.polls)
         return RunRequest("GET", envelope.next_href) if envelope.next_href else None
-
-    def _poll(self, href: str, progress: int | None) -> RunRequest:
-        policy, elapsed = self.run.policy, self.run.clock() - self.started
-        if elapsed > policy.deadline_seconds:
-            msg = (
-                f"A report run was still running after {elapsed / 60:.1f} minutes "
-                f"(progress {progress}%; {self.run.where}): raise run_deadline_minutes, "
-                "or request smaller windows with window_days."
-            )
-            raise RunDeadlineError(msg)
-        wait = policy.wait(self._polls, self.rng)
-        wait = min(wait, max(0.0, policy.deadline_seconds - elapsed) + 1.0)
-        LOGGER.info(
-            "Report run at %s%%, %s (%s); next poll in %.1f s",
-            progress,
-            time_left(progress, elapsed),
-            self.run.where,
-            wait,
-        )
-        self.run.sleep(wait)
-        self._polls += 1
-        return RunRequest("GET", href, sequence=self._polls)

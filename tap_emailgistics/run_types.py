@@ -46,7 +46,13 @@ class Answer:
 
 @dataclass(frozen=True)
 class PollPolicy:
-    """How long to wait between polls of a running run, and for how long at most."""
+    """When to poll a running run: at its estimated end, within the floor and the cap.
+
+    A run's ``progress`` and the time it has run so far estimate its end; polling then
+    (plus jitter) notices it soon after it finishes without extra polls. Before a run
+    shows progress, the shortest run of this sync so far (``expected``) stands in.
+    Without either, waits double from the floor to the cap, as the API docs ask.
+    """
 
     initial_seconds: float = 2.0
     max_seconds: float = 30.0
@@ -57,6 +63,25 @@ class PollPolicy:
         """Wait before poll number ``poll`` (0-based): doubling, capped, jittered."""
         base = min(self.max_seconds, self.initial_seconds * 2.0**poll)
         return float(base * (1 + self.jitter * rng.random()))
+
+    def wait_for(
+        self,
+        progress: int | None,
+        elapsed: float,
+        poll: int,
+        rng: random.Random,
+        expected: float | None = None,
+    ) -> float:
+        """Wait before the next poll of a run at ``progress`` % after ``elapsed`` s."""
+        if progress is not None and 0 < progress < 100 and elapsed > 0:  # noqa: PLR2004
+            # A whole percent rounded down makes this estimate err late, never early.
+            left = elapsed * (100 - progress) / progress
+        elif expected is not None and expected > elapsed:
+            left = expected - elapsed
+        else:
+            return self.wait(poll, rng)
+        jittered = left * (1 + self.jitter * rng.random())
+        return float(min(self.max_seconds, max(self.initial_seconds, jittered)))
 
 
 @dataclass(frozen=True)

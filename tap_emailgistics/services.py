@@ -1,4 +1,4 @@
-"""What every stream of one tap run shares: settings, pacing, host, directory, clock, polling."""
+"""What every stream of one tap run shares: settings, pacing, host, directory, clock, runs."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tap_emailgistics.api_clock import ApiClock
     from tap_emailgistics.directory import MailboxDirectory
     from tap_emailgistics.run_types import PollPolicy
+    from tap_emailgistics.scheduler import RunScheduler
     from tap_emailgistics.settings import Settings
     from tap_emailgistics.transport.host import ApiHost
     from tap_emailgistics.transport.pacing import RequestPacer
@@ -24,3 +27,6 @@ class TapServices:
     host: ApiHost
     poll_policy: PollPolicy
     api_clock: ApiClock
+    scheduler: RunScheduler
+    #: Write the latest state now (end of the plan, failure; see ``state_output``).
+    flush_state: Callable[[], None]

@@ -117,15 +117,17 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         "poll_initial_seconds",
         th.NumberType(minimum=0),
         default=2,
-        title="First poll wait (s)",
-        description="Wait before the first poll of a running report; doubles each poll.",
+        title="Shortest poll wait (s)",
+        description="Floor of every poll wait. A run is polled when its progress says it "
+        "will end (within this floor and the cap); without progress the wait starts "
+        "here and doubles each poll.",
     ),
     th.Property(
         "poll_max_seconds",
         th.NumberType(minimum=0),
         default=30,
         title="Longest poll wait (s)",
-        description="Cap of the doubling poll wait.",
+        description="Cap of every poll wait.",
     ),
     th.Property(
         "poll_jitter",
@@ -133,6 +135,25 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         default=0.2,
         title="Poll jitter",
         description="Random extra fraction (0-1) added to each poll wait.",
+    ),
+    th.Property(
+        "max_concurrent_runs",
+        th.IntegerType(minimum=1),
+        default=3,
+        title="Report runs at once",
+        description="Most report runs the tap keeps running at once, across all "
+        "streams, started ahead of the stream that reads them. The API allows 3 per "
+        "account, shared with its other clients. 1 runs them one after another.",
+    ),
+    th.Property(
+        "state_interval_seconds",
+        th.NumberType(minimum=0),
+        default=60,
+        title="STATE interval (s)",
+        description="A STATE message goes out when the rows sent since the last one "
+        "outweigh the state itself, or after this many seconds, and always at the end "
+        "and on shutdown. A crash loses at most that much finished work, which the "
+        "next run reads again. 0 writes one after every verified window.",
     ),
     th.Property(
         "run_deadline_minutes",
@@ -170,7 +191,7 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         _window_days(),
         title="Window sizes (days)",
         description="Longest range per report run, by period. Default: hour 7, "
-        "day 92, week 364, month 1096. State is saved after every window.",
+        "day 92, week 364, month 1096.",
     ),
 ).to_dict()
 CONFIG_SCHEMA["additionalProperties"] = False
@@ -195,6 +216,8 @@ class Settings:
     poll_initial_seconds: float
     poll_max_seconds: float
     poll_jitter: float
+    max_concurrent_runs: int
+    state_interval_seconds: float
     run_deadline_minutes: float
     run_error_retries: int
     rate_limit_wait_seconds: float
@@ -236,6 +259,8 @@ def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
         poll_initial_seconds=float(value("poll_initial_seconds")),
         poll_max_seconds=float(value("poll_max_seconds")),
         poll_jitter=float(value("poll_jitter")),
+        max_concurrent_runs=int(value("max_concurrent_runs")),
+        state_interval_seconds=float(value("state_interval_seconds")),
         run_deadline_minutes=float(value("run_deadline_minutes")),
         run_error_retries=int(value("run_error_retries")),
         rate_limit_wait_seconds=float(value("rate_limit_wait_seconds")),

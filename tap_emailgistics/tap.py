@@ -17,8 +17,10 @@ from tap_emailgistics.directory import MailboxDirectory
 from tap_emailgistics.errors import RunInterruptedError
 from tap_emailgistics.registry import stream_definitions
 from tap_emailgistics.run_types import PollPolicy
+from tap_emailgistics.scheduler import RunScheduler
 from tap_emailgistics.services import TapServices
 from tap_emailgistics.settings import CONFIG_SCHEMA, SECRET_SETTINGS, check_settings
+from tap_emailgistics.state_output import CoalescingStateWriter, CountingSingerWriter
 from tap_emailgistics.streams.mailboxes import (
     MailboxesStream,
     MailboxTagsStream,
@@ -64,6 +66,9 @@ class TapEmailgistics(Tap):
         PluginCapabilities.STRUCTURED_LOGGING,
     ]
 
+    #: Counts what is written, so STATE can be coalesced (``state_output``).
+    message_writer_class = CountingSingerWriter
+
     def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:  # noqa: ANN401
         """Check settings ourselves, so a bad one is one actionable line (see cli.py)."""
         super().__init__(*args, validate_config=False, **kwargs)
@@ -85,8 +90,37 @@ class TapEmailgistics(Tap):
         del frame
         # Safe mid-sync: the state only ever holds bookmarks of verified windows, and a
         # handler runs between two whole writes to stdout, never inside one.
-        self.state_writer.write_state(self.state)
+        self.state_writer.flush(self.state)
         raise RunInterruptedError(signum)
+
+    @property
+    @override
+    def state_writer(self) -> CoalescingStateWriter:  # type: ignore[override]
+        # The streams' one way to STATE output: coalesced (see state_output).
+        return self._coalescing_state_writer
+
+    @cached_property
+    def _coalescing_state_writer(self) -> CoalescingStateWriter:
+        counter = self.message_writer
+        if not isinstance(counter, CountingSingerWriter):  # pragma: no cover - class attribute
+            msg = "the tap's message writer must count what it writes"
+            raise TypeError(msg)
+        interval = self.services.settings.state_interval_seconds
+        return CoalescingStateWriter(super().state_writer, counter, interval)
+
+    def _plan_runs(self, first: ReportStream) -> None:
+        """Plan every selected report stream's runs, in sync order, before the first.
+
+        ``first`` is the stream about to read its first run (it may be synced on its own).
+        """
+        scheduler = self.services.scheduler
+        if scheduler.is_planned(first.name):
+            return
+        streams = [s for s in self.streams.values() if isinstance(s, ReportStream)]
+        streams = [s for s in streams if s.selected or s is first]
+        for stream in streams:
+            if not scheduler.is_planned(stream.name):
+                scheduler.add(stream.name, stream.plan())
 
     @classmethod
     @override
@@ -118,6 +152,11 @@ class TapEmailgistics(Tap):
                 deadline_seconds=settings.run_deadline_minutes * 60,
             ),
             api_clock=ApiClock(),
+            scheduler=RunScheduler(
+                settings.max_concurrent_runs, orphan_hold=settings.poll_max_seconds
+            ),
+            # Late-bound: the writer itself needs these services' settings.
+            flush_state=lambda: self.state_writer.finish(),  # noqa: PLW0108
         )
 
     @cached_property
@@ -134,5 +173,7 @@ class TapEmailgistics(Tap):
             MailboxUsersStream(self, services),
             MailboxTagsStream(self, services),
         ]
-        streams.extend(ReportStream(self, d, services) for d in stream_definitions())
+        streams.extend(
+            ReportStream(self, d, services, self._plan_runs) for d in stream_definitions()
+        )
         return streams

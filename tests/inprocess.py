@@ -34,13 +34,17 @@ class Sync:
         return self.states[-1] if self.states else None
 
     def bookmarks(self, stream: str) -> dict[tuple[str, str], str | None]:
-        """(mailboxId, period) -> provisional_from in the last STATE."""
+        """(mailboxId, period) -> provisional_from in the last STATE, where there is one.
+
+        A partition may also be in state only to record its runs in flight.
+        """
         partitions = ((self.state or {}).get("bookmarks", {}).get(stream) or {}).get(
             "partitions", []
         )
         return {
             (p["context"]["mailboxId"], p["context"]["period"]): p.get("provisional_from")
             for p in partitions
+            if "provisional_from" in p
         }
 
 

@@ -29,7 +29,9 @@ from tap_emailgistics.finality import (
 )
 from tap_emailgistics.progress import PartitionProgress, StreamStats
 from tap_emailgistics.report_run import ReportRun
+from tap_emailgistics.run_records import forget_run, record_run, recorded_link
 from tap_emailgistics.run_types import RunRequest, VerifiedRun
+from tap_emailgistics.scheduler import Ticket
 from tap_emailgistics.schemas import STREAM_SCHEMA
 from tap_emailgistics.windows import (
     Window,
@@ -61,10 +63,19 @@ class ReportStream(BookmarkedStream):
     schema = STREAM_SCHEMA
 
     def __init__(
-        self, tap: Tap, definition: StreamDefinition, services: Callable[[], TapServices]
+        self,
+        tap: Tap,
+        definition: StreamDefinition,
+        services: Callable[[], TapServices],
+        plan: Callable[[ReportStream], None],
     ) -> None:
-        """Build the stream named and shaped by ``definition``."""
+        """Build the stream named and shaped by ``definition``.
+
+        ``plan`` puts this stream's runs (and, in a whole sync, every selected report
+        stream's) into the scheduler before the first is read.
+        """
         self.definition = definition
+        self._plan = plan
         self.selected_by_default = definition.selected_by_default
         path = f"/api/v1/reports/{definition.report.path}"
         super().__init__(tap, services, name=definition.name, path=path)
@@ -87,28 +98,81 @@ class ReportStream(BookmarkedStream):
             for period in services.settings.periods
         ]
 
+    def plan(self) -> list[Ticket]:
+        """Every window of every partition, with its run (resumed from state if it can be)."""
+        self.stats = StreamStats()  # this sync's counts start with its plan
+        settings = self.services.settings
+        tickets: list[Ticket] = []
+        for context in self.partitions:
+            zone = self.services.directory.zone(context["mailboxId"])
+            start, end = self._range(context, zone)
+            period = context["period"]
+            windows = cut_windows(start, end, period, settings.window_days[period])
+            tickets.extend(self._ticket(context, window) for window in windows)
+        return tickets
+
+    def _ticket(self, context: Context, window: Window) -> Ticket:
+        create = self._create_request(context, window)
+        api_now = self.services.api_clock.now()
+        link = recorded_link(self.get_context_state(context), window, create, api_now)
+        run = ReportRun(
+            create,
+            f"{self.name}: {self._where(context, window)}",
+            policy=self.services.poll_policy,
+            error_retries=self.services.settings.run_error_retries,
+            resume_href=link,
+        )
+        partition = (self.name, context["mailboxId"], context["period"])
+        ticket = Ticket(partition, window, run, self.send, self._record_run, noted_href=link)
+        if link is not None:
+            self.logger.info("%s: resuming the run recorded in state (%s)", self.name, link)
+        return ticket
+
+    def _record_run(self, ticket: Ticket) -> None:
+        """Keep a created run's results link in state, for a rerun after a crash."""
+        _, mailbox_id, period = ticket.partition
+        state = self.get_context_state({"mailboxId": mailbox_id, "period": period})
+        link, api_now = ticket.run.results_href, self.services.api_clock.now()
+        if link is not None:
+            record_run(state, ticket.window, ticket.run.create, link, api_now)
+            self.write_state_soon()
+
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         if context is None:  # the SDK always passes a partition; be explicit anyway
             return
-        if context == self.partitions[0]:
-            self.stats = StreamStats()  # this sync's counts start with its first partition
+        self._plan(self)
+        completed = False
+        try:
+            yield from self._partition_records(context)
+            completed = True
+        finally:
+            # The last STATE goes out after the plan's last window, or on any failure
+            # (it holds verified windows only); until then STATE is coalesced.
+            if not completed or self.services.scheduler.drained:
+                self.services.flush_state()
+
+    def _partition_records(self, context: Context) -> Generator[dict[str, Any], None, None]:
         period, directory = context["period"], self.services.directory
         zone = directory.zone(context["mailboxId"])
         users = self.services.settings.filters.get("users")
         if users and self.definition.report.filter_setting == "users":
             directory.warn_unknown_users(context["mailboxId"], users)
-        start, end = self._range(context, zone)
-        windows = list(cut_windows(start, end, period, self.services.settings.window_days[period]))
-        progress, pinned = PartitionProgress(len(windows)), False
-        for window in windows:
-            verified = yield from self._window_rows(context, window, zone)
+        scheduler = self.services.scheduler
+        tickets = scheduler.tickets((self.name, context["mailboxId"], period))
+        progress, pinned = PartitionProgress(len(tickets)), False
+        for ticket in tickets:
+            verified = yield from self._window_rows(context, ticket, zone)
+            scheduler.finish(ticket.run)
+            window = ticket.window
             cutoff = parse_cutoff(verified.cutoff, zone, verified.api_now)
             bookmark = bookmark_after(window, period, zone, final_until(cutoff, verified.api_now))
+            forget_run(self.get_context_state(context), window)
             if not pinned:
                 # Later windows must not move the bookmark past a provisional period.
                 self.save_bookmark(context, bookmark)
                 pinned = bookmark < window.end
+            self.write_state_soon()
             self._window_verified(context, window, verified, progress)
         self._partition_done(context)
 
@@ -153,16 +217,11 @@ class ReportStream(BookmarkedStream):
         return bookmark, end
 
     def _window_rows(
-        self, context: Context, window: Window, zone: ZoneInfo
+        self, context: Context, ticket: Ticket, zone: ZoneInfo
     ) -> Generator[dict[str, Any], None, VerifiedRun]:
         """Emit a window's rows as its run pages; return the run's verified facts."""
-        run = ReportRun(
-            self._create_request(context, window),
-            f"{self.name}: {self._where(context, window)}",
-            policy=self.services.poll_policy,
-            error_retries=self.services.settings.run_error_retries,
-        )
-        pages = run.pages(self.send)
+        run = ticket.run
+        pages = run.pages(self.send, self.services.scheduler.until_done)
         order = self._dimension_order(context["mailboxId"])
         keys, attempt = RowKeys(zone, order), 0
         while True:

@@ -32,6 +32,8 @@ FROM_ENVIRONMENT = {
     "poll_initial_seconds": "0.5",
     "poll_max_seconds": "12.5",
     "poll_jitter": "0.3",
+    "max_concurrent_runs": "2",
+    "state_interval_seconds": "12.5",
     "run_deadline_minutes": "90",
     "run_error_retries": "4",
     "requests_per_minute": "45",
@@ -74,5 +76,6 @@ def test_given_every_setting_in_the_environment_when_meltano_passes_it_then_the_
         0.3,
     )
     assert (settings.run_deadline_minutes, settings.rate_limit_wait_seconds) == (90, 75.5)
+    assert (settings.max_concurrent_runs, settings.state_interval_seconds) == (2, 12.5)
     assert settings.window_days["day"] == 30
     assert str(settings.end) == "2026-02-01 00:00:00"

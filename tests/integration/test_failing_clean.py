@@ -216,8 +216,14 @@ def test_given_a_malformed_answer_when_run_then_one_line_naming_report_mailbox_a
     where = f"mailbox {NEW_YORK}, period day, window "
     assert f"(domain_performance: report mailboxDomainPerformance, {where}" in line
     assert line.endswith("The bookmark did not move; the tap stops rather than guess.")
-    posts = [r for r in control.requests() if r["method"] == "POST"]
-    assert len(posts) == 1  # a wrong shape is not "incomplete JSON": never repeated
+    posts = [
+        json.dumps([r["path"], r["query"], r["body"]])
+        for r in control.requests()
+        if r["method"] == "POST"
+    ]
+    # A wrong shape is not "incomplete JSON": never repeated (other POSTs are runs
+    # started ahead, for other mailboxes).
+    assert len(posts) == len(set(posts)) >= 1
 
 
 def test_given_a_run_that_keeps_failing_when_its_budget_is_spent_then_exit_2(
@@ -275,5 +281,6 @@ def test_given_a_signal_mid_run_when_stopped_then_state_is_written_and_the_exit_
         partition["provisional_from"]
         for stream in states[-1]["bookmarks"].values()
         for partition in stream.get("partitions", [])
+        if "provisional_from" in partition
     ]
     assert max(bookmarks) >= "2026-01-06T00:00:00"  # at least the first window's

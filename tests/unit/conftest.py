@@ -24,6 +24,12 @@ CONFIG: dict[str, Any] = {
     "poll_initial_seconds": 0,
     "poll_max_seconds": 0,
     "poll_jitter": 0,
+    # Every verified window's STATE goes out at once: these tests pin the bookmark
+    # per window (coalescing has its own tests, in test_state_output.py).
+    "state_interval_seconds": 0,
+    # One run at a time, in order: these tests pin one run's life (running ahead has
+    # its own tests, in test_scheduler.py and against the sandbox).
+    "max_concurrent_runs": 1,
 }
 MAILBOXES = {
     "mailboxes": [

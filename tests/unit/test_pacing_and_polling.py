@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from tap_emailgistics.run_types import PollPolicy
 from tap_emailgistics.transport.pacing import RequestPacer
 
@@ -61,3 +63,27 @@ def test_given_jitter_when_waiting_then_never_below_the_base_nor_above_base_time
     for poll in range(8):
         base = min(30, 2 * 2**poll)
         assert base <= policy.wait(poll, rng) <= base * 1.2
+
+
+def test_given_a_run_at_80_percent_after_16_s_when_polling_then_the_wait_is_its_4_s_left() -> None:
+    # Measured before: "Report run at 80%, about 4 s left; next poll in 16.1 s".
+    policy = PollPolicy(initial_seconds=2, max_seconds=30, jitter=0)
+    rng = random.Random(1)  # noqa: S311 - jitter dice
+    assert policy.wait_for(80, 16.0, 3, rng) == 4.0
+
+
+@pytest.mark.parametrize(
+    ("progress", "elapsed", "expected"),
+    [
+        (99, 10.0, 2.0),  # about 0.1 s left: never below the floor
+        (1, 10.0, 30.0),  # about 990 s left: never above the cap
+        (0, 10.0, 8.0),  # no progress yet: doubling (poll 2: 2 s x 2 x 2)
+        (None, 10.0, 8.0),
+        (100, 10.0, 8.0),  # "running" at 100 %: nothing to estimate from
+    ],
+)
+def test_given_progress_when_polling_then_the_estimate_within_the_floor_and_the_cap(
+    progress: int | None, elapsed: float, expected: float
+) -> None:
+    policy = PollPolicy(initial_seconds=2, max_seconds=30, jitter=0)
+    assert policy.wait_for(progress, elapsed, 2, random.Random(1)) == expected  # noqa: S311

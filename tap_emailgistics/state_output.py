@@ -1,0 +1,97 @@
+"""Bounded STATE output: coalesce STATE messages so their bytes grow with the work.
+
+Every Singer STATE message carries the whole state (every partition of every stream).
+Written after every window, its bytes would grow with windows x partitions. Instead a
+STATE goes out when the other messages written since the last one (records, schemas)
+outweigh the state itself, or when ``state_interval_seconds`` have passed, and always
+at the end of the sync, on failure and on shutdown. The state handed over is always
+the latest, and it only ever holds bookmarks of verified windows, so writing less
+often loses at most that much finished work: the next run reads it again and emits
+its rows under the same keys.
+
+WORKAROUND (singer-sdk 0.54): the SDK has no public setting for how often STATE goes
+out. Every stream writes through ``Tap.state_writer`` (a public property); the tap
+returns a ``CoalescingStateWriter`` there, which forwards to the SDK's own writer
+(which still drops a state equal to the last one). Pinned by tests/unit/test_state_output.py.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Protocol
+
+from singer_sdk.io_base import SingerWriter
+from typing_extensions import override
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from singer_sdk.helpers.types import TapState
+
+
+class StateSink(Protocol):
+    """What the SDK's state writer offers: write a state (if it changed)."""
+
+    def write_state(self, state: TapState) -> None:
+        """Write ``state`` as a STATE message."""
+
+
+class CountingSingerWriter(SingerWriter):
+    """The SDK's message writer, counting characters written since the last STATE."""
+
+    def __init__(self) -> None:
+        """Start with nothing written."""
+        super().__init__()
+        self.since_state = 0
+        self.last_state = 0
+
+    @override
+    def format_message(self, message: Any) -> str:
+        text = super().format_message(message)
+        if getattr(message, "type", None) == "STATE":
+            self.since_state, self.last_state = 0, len(text) + 1
+        else:
+            self.since_state += len(text) + 1
+        return text
+
+
+class CoalescingStateWriter:
+    """Hands a state to the SDK's writer only when it is due; ``flush`` always does."""
+
+    def __init__(
+        self,
+        sink: StateSink,
+        counter: CountingSingerWriter,
+        interval_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``interval_seconds``: longest wait between STATE messages (0: never wait)."""
+        self.sink, self.counter, self.clock = sink, counter, clock
+        self.interval_seconds = interval_seconds
+        self._pending: TapState | None = None
+        self._last_at = clock()
+        self._finished = False  # after the plan's end or a failure: no more coalescing
+
+    def write_state(self, state: TapState) -> None:
+        """Note the latest state; write it now if enough has happened since the last."""
+        self._pending = state
+        outweighed = self.counter.since_state >= self.counter.last_state
+        if self._finished or outweighed or self._waited_long_enough():
+            self.flush()
+
+    def _waited_long_enough(self) -> bool:
+        return self.clock() - self._last_at >= self.interval_seconds
+
+    def finish(self) -> None:
+        """Write the latest state now, and every later one at once (nothing left to batch)."""
+        self._finished = True
+        self.flush()
+
+    def flush(self, state: TapState | None = None) -> None:
+        """Write the latest state now (``state``, or the one last noted), if any."""
+        latest = state if state is not None else self._pending
+        if latest is None:
+            return
+        self._pending = None
+        self._last_at = self.clock()
+        self.sink.write_state(latest)
