@@ -88,19 +88,25 @@ class RowKeys:
     _occurrence: int = 0
     _seen: set[str | None] = field(default_factory=set)
     _last: str | None = None
+    # Worked out once per period (rows of one period come together), not per row.
+    _ambiguous: bool = False
+    _first_utc: datetime | None = None
 
     def utc_start(self, local: datetime, dimension: str | None) -> datetime:
         """UTC instant of a row's local ``startDateTime``; raises ``ValueError`` on repeats."""
         if local != self._local:
             self._close_group()
             self._local, self._occurrence, self._seen, self._last = local, 0, set(), None
+            self._ambiguous, self._first_utc = is_ambiguous(local, self.zone), None
         elif dimension in self._seen or self._goes_back(dimension, local):
             self._occurrence, self._seen = self._occurrence + 1, set()
         self._seen.add(dimension)
         self._last = dimension
         if self._occurrence == 0:
-            return to_utc(local, self.zone)
-        if self._occurrence == 1 and is_ambiguous(local, self.zone):
+            if self._first_utc is None:
+                self._first_utc = to_utc(local, self.zone)
+            return self._first_utc
+        if self._occurrence == 1 and self._ambiguous:
             return to_utc(local, self.zone, fold=1)
         msg = f"period {local.isoformat()} appears more often than it occurs in {self.zone.key}"
         raise ValueError(msg)
@@ -113,11 +119,12 @@ class RowKeys:
     def _goes_back(self, dimension: str | None, local: datetime) -> bool:
         if self.order is None or dimension is None or self._last is None:
             return False
-        return is_ambiguous(local, self.zone) and self.order(dimension) < self.order(self._last)
+        del local  # the group's, known: self._local
+        return self._ambiguous and self.order(dimension) < self.order(self._last)
 
     def _close_group(self) -> None:
         local = self._local
-        if local is not None and self._occurrence == 0 and is_ambiguous(local, self.zone):
+        if local is not None and self._occurrence == 0 and self._ambiguous:
             LOGGER.warning(
                 "Rows at %s (%s) show one occurrence of a repeated DST hour; nothing in the "
                 "result tells which, so they are keyed as the first (%s).",

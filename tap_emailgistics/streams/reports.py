@@ -10,25 +10,20 @@ message is written, so a failure later keeps every completed window.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
 from tap_emailgistics.bookmarks import BOOKMARK, BookmarkedStream
 from tap_emailgistics.errors import StateError
 from tap_emailgistics.extras import ExtraFieldKeeper
-from tap_emailgistics.finality import (
-    RowKeys,
-    bookmark_after,
-    final_until,
-    is_final,
-    parse_cutoff,
-)
+from tap_emailgistics.finality import bookmark_after, final_until, parse_cutoff
 from tap_emailgistics.progress import PartitionProgress, StreamStats
 from tap_emailgistics.report_run import ReportRun
+from tap_emailgistics.rows import RowCompleter
 from tap_emailgistics.run_records import forget_run, record_run, recorded_link
 from tap_emailgistics.run_types import RunRequest, VerifiedRun
 from tap_emailgistics.scheduler import Ticket
@@ -38,7 +33,6 @@ from tap_emailgistics.windows import (
     cut_windows,
     floor_period,
     format_local,
-    format_utc,
 )
 
 if TYPE_CHECKING:
@@ -61,6 +55,11 @@ class ReportStream(BookmarkedStream):
     replication_key = "startDateTimeUtc"
     is_sorted = True
     schema = STREAM_SCHEMA
+    # The SDK's per-value type conformance was ~40% of the tap's CPU per row, and
+    # changes nothing here: every value comes from the API's JSON or is built by the
+    # tap as a JSON value, and every key is declared (ExtraFieldKeeper). Pinned by
+    # tests/integration/test_capabilities.py (conformance is a no-op on every stream).
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     def __init__(
         self,
@@ -222,21 +221,28 @@ class ReportStream(BookmarkedStream):
         """Emit a window's rows as its run pages; return the run's verified facts."""
         run = ticket.run
         pages = run.pages(self.send, self.services.scheduler.until_done)
-        order = self._dimension_order(context["mailboxId"])
-        keys, attempt = RowKeys(zone, order), 0
+        rows, attempt = self._completer(context, zone, run), 0
         while True:
             try:
                 page = next(pages)
             except StopIteration as finished:
-                keys.close()
+                rows.close()
                 return finished.value  # type: ignore[no-any-return]
             if page.attempt != attempt:  # a re-created run: read the window afresh
-                keys, attempt = RowKeys(zone, order), page.attempt
-            until = final_until(parse_cutoff(page.cutoff, zone, page.api_now), page.api_now)
-            facts = _PageFacts(context, zone, keys, until, page.cutoff, run)
+                rows, attempt = self._completer(context, zone, run), page.attempt
+            rows.page(page)
             self.stats.rows += len(page.rows)
-            for row in page.rows:
-                yield self._complete_row(row, facts)
+            yield from map(rows.complete, page.rows)
+
+    def _completer(self, context: Context, zone: ZoneInfo, run: ReportRun) -> RowCompleter:
+        return RowCompleter(
+            partition=dict(context),
+            zone=zone,
+            dimension=self.definition.report.dimension,
+            order=self._dimension_order(context["mailboxId"]),
+            keeper=self._keeper,
+            malformed=run.malformed,
+        )
 
     def _dimension_order(self, mailbox_id: str) -> Callable[[str], str] | None:
         """How the report orders one period's rows by dimension (see the registry)."""
@@ -284,36 +290,3 @@ class ReportStream(BookmarkedStream):
             f"({detail}): add it to the key's allowlist in Emailgistics Admin, or remove "
             "it from mailbox_ids."
         )
-
-    def _complete_row(self, row: dict[str, Any], facts: _PageFacts) -> dict[str, Any]:
-        dimension = self.definition.report.dimension
-        try:
-            local = datetime.fromisoformat(row["startDateTime"]).replace(tzinfo=None)
-            utc_start = facts.keys.utc_start(local, row.get(dimension) if dimension else None)
-        except (KeyError, TypeError, ValueError) as error:
-            problem = f"a row's startDateTime cannot be read ({error})"
-            raise facts.run.malformed(problem) from None
-        period = facts.context["period"]
-        final = is_final(utc_start, period, facts.zone, facts.until)
-        record = {
-            **row,
-            "mailboxId": facts.context["mailboxId"],
-            "period": period,
-            "timeZone": str(facts.zone.key),
-            "startDateTimeUtc": format_utc(utc_start),
-            "isFinal": final,
-            "dataCutoffTimestamp": None if final else facts.cutoff,
-        }
-        return self._keeper.keep(record)
-
-
-@dataclass(frozen=True)
-class _PageFacts:
-    """What every row of one page is completed from (worked out once per page)."""
-
-    context: Context
-    zone: ZoneInfo
-    keys: RowKeys
-    until: datetime  # periods ending at or before it are final
-    cutoff: str | None
-    run: ReportRun

@@ -7,8 +7,11 @@ tap's ``state_writer`` property, and the SDK's writer under it still drops repea
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from singer_sdk.io_base import SingerWriter
 from singer_sdk.singerlib import RecordMessage
 
 from tap_emailgistics.state_output import CoalescingStateWriter, CountingSingerWriter
@@ -124,3 +127,17 @@ def test_given_a_sync_of_many_windows_when_coalescing_then_fewer_states_and_the_
         partitions = states[-1]["bookmarks"]["mailbox_performance"]["partitions"]
         assert partitions[0]["provisional_from"] == "2026-05-01T00:00:00"  # the plan's end
         assert "runs_in_flight" not in partitions[0]
+
+
+def test_given_records_when_written_fast_then_each_line_is_the_sdks_own_serialisation() -> None:
+    sdk = SingerWriter()
+    ours = CountingSingerWriter()
+    records = [
+        {"a": 1, "b": 2.5, "c": 'é ü \u2028 "q" \\', "d": None, "e": True, "f": {"x": [1, {}]}},
+        {"n": 1e-7, "big": 12345678901234567890, "neg": -0.0, "u": "\u00e9\ud83d\ude00"},
+    ]
+    for record in records:
+        message = RecordMessage(stream="s", record=record, time_extracted=datetime.now(UTC))
+        assert ours.format_message(message) == sdk.format_message(message)
+    odd = RecordMessage(stream="s", record={"d": Decimal("1.10"), "nan": float("nan")})
+    assert ours.format_message(odd) == sdk.format_message(odd)  # the SDK's way: no fast path
