@@ -34,6 +34,20 @@ DAYS = f"""
     GROUP BY day ORDER BY day
 """
 
+WATERMARKS = f"""
+    SELECT mailboxid, finalthroughlocal, provisionalperiods
+    FROM {SCHEMA}.finality_watermarks
+    WHERE stream = 'mailbox_performance' AND period = 'day'
+    ORDER BY mailboxid
+"""
+
+
+def watermarks(warehouse: str) -> list[str]:
+    """Where each mailbox's daily data is final, from the finality_watermarks table."""
+    with duckdb.connect(warehouse, read_only=True) as db:
+        rows = db.execute(WATERMARKS).fetchall()
+    return [f"{m[:8]}… final before {f[:10]} ({n} provisional)" for m, f, n in rows]
+
 
 def days(warehouse: str) -> dict[str, dict[str, int]]:
     """Per mailbox-local day: how many mailboxes' rows are final, and messages received."""
@@ -93,6 +107,7 @@ def compare(warehouse: str, saved: Path, control: SandboxControl, logs: list[Pat
         if day < second["from"]:  # run 2 asked for nothing before its earliest start
             received += "  (not re-read)"
         print(f"   {day:<20} {state_of(then):<21} {state_of(now):<21} {received}")
+    print("   finality_watermarks (mailbox_performance, day): " + "; ".join(watermarks(warehouse)))
     dupes = duplicates(warehouse)
     print(
         "   duplicate keys: " + ", ".join(f"{count} in {table}" for table, count in dupes.items())

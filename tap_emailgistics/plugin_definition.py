@@ -19,6 +19,7 @@ from tap_emailgistics.streams.mailboxes import (
     MailboxUsersStream,
 )
 from tap_emailgistics.tap import TapEmailgistics
+from tap_emailgistics.watermarks import WATERMARKS_STREAM
 
 #: Settings the SDK adds (stream maps, flattening): Meltano knows them from capabilities.
 _BUILT_IN_PREFIXES = ("stream_map", "faker_config", "flattening_")
@@ -76,7 +77,7 @@ def plugin_definition() -> dict[str, Any]:
 
 
 def default_selection() -> list[str]:
-    """The streams a new project should select: the directory and the combined reports.
+    """What a new project should select: the directory, the combined reports, the watermarks.
 
     Meltano selects every stream (``*.*``) until a project selects some, which would
     also run the opt-in single-group streams (twice the report runs, six more
@@ -85,7 +86,7 @@ def default_selection() -> list[str]:
     """
     directory = [MailboxesStream.name, MailboxUsersStream.name, MailboxTagsStream.name]
     reports = [d.name for d in stream_definitions() if d.selected_by_default]
-    return [f"{name}.*" for name in directory + reports]
+    return [f"{name}.*" for name in [*directory, *reports, WATERMARKS_STREAM]]
 
 
 def main() -> None:

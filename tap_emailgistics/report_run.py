@@ -38,8 +38,6 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from singer_sdk.pagination import BaseAPIPaginator
-
 from tap_emailgistics.envelope import Envelope, EnvelopeError, read_envelope
 from tap_emailgistics.errors import (
     IncompleteResultError,
@@ -51,6 +49,7 @@ from tap_emailgistics.errors import (
     TransportGaveUpError,
 )
 from tap_emailgistics.progress import time_left
+from tap_emailgistics.run_paginator import RunPaginator
 from tap_emailgistics.run_types import (
     Answer,
     Page,
@@ -64,7 +63,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator
     from datetime import datetime
 
-    import requests
 
 LOGGER = logging.getLogger("tap-emailgistics")
 _EXPIRY_RETRIES = 3
@@ -186,6 +184,10 @@ class ReportRun:
             except RestartRunError as restart:
                 self.restart(restart)
 
+    def release(self) -> None:
+        """Forget the last answer's rows: the plan keeps every run until the sync ends."""
+        self.attempt.envelope, self.ready_page = None, None
+
     def _send(self, send: Callable[[RunRequest], Answer], request: RunRequest) -> Answer:
         try:
             return send(request)
@@ -302,29 +304,3 @@ class ReportRun:
             f"Unexpected answer from the API: {problem} ({self.where}). The bookmark did "
             "not move; the tap stops rather than guess."
         )
-
-
-class RunPaginator(BaseAPIPaginator[RunRequest]):
-    """One attempt's requests: poll ``_links.self`` until done, then follow ``_links.next``.
-
-    It decides *what* to send next; *when* is the run's ``due_at`` (the scheduler's).
-    """
-
-    def __init__(self, run: ReportRun, start: RunRequest) -> None:
-        """Start with the run's POST (or, resuming, a read of its results link)."""
-        super().__init__(start)
-        self.run = run
-        self.polls = 0
-
-    def get_next(self, response: requests.Response) -> RunRequest | None:  # noqa: ARG002
-        """The next poll while running; the next page once done; None after the last.
-
-        The run has already read and checked ``response`` (``ReportRun._read``).
-        """
-        envelope = self.run.attempt.envelope
-        if envelope is None or envelope.self_href is None:  # pragma: no cover - read first
-            return None
-        if envelope.status == "running":
-            self.polls += 1
-            return RunRequest("GET", envelope.self_href, sequence=self.polls)
-        return RunRequest("GET", envelope.next_href) if envelope.next_href else None

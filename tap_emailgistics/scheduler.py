@@ -140,6 +140,7 @@ class RunScheduler:
         """The stream has verified ``run``: it holds no slot and nothing of it is kept."""
         ticket = self._by_run.pop(id(run))
         ticket.finished = True
+        run.release()
 
     def _active(self) -> list[Ticket]:
         self._live = [t for t in self._live if not t.finished]

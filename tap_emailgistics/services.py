@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from tap_emailgistics.settings import Settings
     from tap_emailgistics.transport.host import ApiHost
     from tap_emailgistics.transport.pacing import RequestPacer
+    from tap_emailgistics.watermarks import WatermarkLog
 
 
 @dataclass(frozen=True)
@@ -28,5 +29,7 @@ class TapServices:
     poll_policy: PollPolicy
     api_clock: ApiClock
     scheduler: RunScheduler
-    #: Write the latest state now (end of the plan, failure; see ``state_output``).
-    flush_state: Callable[[], None]
+    #: Write the latest state now; with True, also every later one (see ``state_output``).
+    flush_state: Callable[[bool], None]
+    #: Partitions verified in this sync, for the ``finality_watermarks`` stream.
+    watermarks: WatermarkLog

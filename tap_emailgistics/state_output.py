@@ -3,8 +3,8 @@
 Every Singer STATE message carries the whole state (every partition of every stream).
 Written after every window, its bytes would grow with windows x partitions. Instead a
 STATE goes out when the other messages written since the last one (records, schemas)
-outweigh the state itself, or when ``state_interval_seconds`` have passed, and always
-at the end of the sync, on failure and on shutdown. The state handed over is always
+outweigh the state a hundredfold, or when ``state_interval_seconds`` have passed, and
+always at the end of the sync, on failure and on shutdown. The state handed over is always
 the latest, and it only ever holds bookmarks of verified windows, so writing less
 often loses at most that much finished work: the next run reads it again and emits
 its rows under the same keys.
@@ -40,6 +40,12 @@ def _datetime_only(value: object) -> str:
 
 
 _RECORD_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False, default=_datetime_only)
+
+
+#: STATE output stays under 1% of what else is written. With 1x (a STATE whenever the
+#: records since the last outweigh it) every window of a large account triggered one,
+#: and STATE bytes grew 20.8x for 5x the mailboxes (benchmarks/state_output.py).
+RECORDS_PER_STATE = 100
 
 
 class StateSink(Protocol):
@@ -112,20 +118,20 @@ class CoalescingStateWriter:
     def write_state(self, state: TapState) -> None:
         """Note the latest state; write it now if enough has happened since the last."""
         self._pending = state
-        outweighed = self.counter.since_state >= self.counter.last_state
+        outweighed = self.counter.since_state >= self.counter.last_state * RECORDS_PER_STATE
         if self._finished or outweighed or self._waited_long_enough():
             self.flush()
 
     def _waited_long_enough(self) -> bool:
         return self.clock() - self._last_at >= self.interval_seconds
 
-    def finish(self) -> None:
-        """Write the latest state now, and every later one at once (nothing left to batch)."""
-        self._finished = True
-        self.flush()
+    def flush(self, state: TapState | None = None, *, finished: bool = False) -> None:
+        """Write the latest state now (``state``, or the one last noted), if any.
 
-    def flush(self, state: TapState | None = None) -> None:
-        """Write the latest state now (``state``, or the one last noted), if any."""
+        ``finished``: nothing is left to batch (the plan's end, a failure): every
+        later state goes out at once too.
+        """
+        self._finished = self._finished or finished
         latest = state if state is not None else self._pending
         if latest is None:
             return

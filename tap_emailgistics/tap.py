@@ -27,9 +27,11 @@ from tap_emailgistics.streams.mailboxes import (
     MailboxUsersStream,
 )
 from tap_emailgistics.streams.reports import ReportStream
+from tap_emailgistics.streams.watermarks import FinalityWatermarksStream
 from tap_emailgistics.transport.host import ApiHost
 from tap_emailgistics.transport.pacing import RequestPacer
 from tap_emailgistics.transport.redaction import REDACTOR
+from tap_emailgistics.watermarks import WATERMARKS_STREAM, WatermarkLog
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -52,7 +54,7 @@ time (rerun later), 130/143 interrupted. Errors are one line on stderr.
 
 
 class TapEmailgistics(Tap):
-    """Singer tap for Emailgistics mailbox, user and sender-domain performance reports."""
+    """Singer tap for Emailgistics mailbox, user and sender-domain performance reports, with finality watermarks (which periods are settled)."""  # noqa: E501
 
     name = "tap-emailgistics"
     config_jsonschema: ClassVar[dict[str, Any]] = CONFIG_SCHEMA
@@ -156,12 +158,23 @@ class TapEmailgistics(Tap):
                 settings.max_concurrent_runs, orphan_hold=settings.poll_max_seconds
             ),
             # Late-bound: the writer itself needs these services' settings.
-            flush_state=lambda: self.state_writer.finish(),  # noqa: PLW0108
+            flush_state=lambda finished: self.state_writer.flush(finished=finished),
+            watermarks=WatermarkLog(),
         )
 
     @cached_property
     def _mailboxes_stream(self) -> MailboxesStream:
         return MailboxesStream(self, lambda: self.services)
+
+    @property
+    @override
+    def streams(self) -> dict[str, Stream]:
+        # The SDK syncs streams in this order (by name); the watermarks go last, after
+        # every report stream's data and the STATE that holds the same bookmarks.
+        streams = super().streams
+        if WATERMARKS_STREAM in streams and next(reversed(streams)) != WATERMARKS_STREAM:
+            streams[WATERMARKS_STREAM] = streams.pop(WATERMARKS_STREAM)
+        return streams
 
     @override
     def discover_streams(self) -> list[Stream]:
@@ -176,4 +189,5 @@ class TapEmailgistics(Tap):
         streams.extend(
             ReportStream(self, d, services, self._plan_runs) for d in stream_definitions()
         )
+        streams.append(FinalityWatermarksStream(self, lambda: self.services.watermarks))
         return streams

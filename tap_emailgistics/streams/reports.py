@@ -28,6 +28,7 @@ from tap_emailgistics.run_records import forget_run, record_run, recorded_link
 from tap_emailgistics.run_types import RunRequest, VerifiedRun
 from tap_emailgistics.scheduler import Ticket
 from tap_emailgistics.schemas import STREAM_SCHEMA
+from tap_emailgistics.watermarks import VerifiedPartition
 from tap_emailgistics.windows import (
     Window,
     cut_windows,
@@ -146,10 +147,12 @@ class ReportStream(BookmarkedStream):
             yield from self._partition_records(context)
             completed = True
         finally:
-            # The last STATE goes out after the plan's last window, or on any failure
-            # (it holds verified windows only); until then STATE is coalesced.
-            if not completed or self.services.scheduler.drained:
-                self.services.flush_state()
+            # STATE is coalesced, but one goes out at the end of every stream, and after
+            # the plan's last window or any failure every later one goes out at once
+            # (the state holds verified windows only).
+            finished = not completed or self.services.scheduler.drained
+            if finished or context == self.partitions[-1]:
+                self.services.flush_state(finished)
 
     def _partition_records(self, context: Context) -> Generator[dict[str, Any], None, None]:
         period, directory = context["period"], self.services.directory
@@ -160,6 +163,7 @@ class ReportStream(BookmarkedStream):
         scheduler = self.services.scheduler
         tickets = scheduler.tickets((self.name, context["mailboxId"], period))
         progress, pinned = PartitionProgress(len(tickets)), False
+        last: tuple[Window, VerifiedRun] | None = None
         for ticket in tickets:
             verified = yield from self._window_rows(context, ticket, zone)
             scheduler.finish(ticket.run)
@@ -173,7 +177,8 @@ class ReportStream(BookmarkedStream):
                 pinned = bookmark < window.end
             self.write_state_soon()
             self._window_verified(context, window, verified, progress)
-        self._partition_done(context)
+            last = (window, verified)
+        self._partition_done(context, zone, last)
 
     def _window_verified(
         self, context: Context, window: Window, verified: VerifiedRun, progress: PartitionProgress
@@ -188,9 +193,27 @@ class ReportStream(BookmarkedStream):
             progress.window_done(),
         )
 
-    def _partition_done(self, context: Context) -> None:
+    def _partition_done(
+        self, context: Context, zone: ZoneInfo, last: tuple[Window, VerifiedRun] | None
+    ) -> None:
         saved = self.get_context_state(context).get(BOOKMARK)
         self.stats.resume_points[str(saved) if saved else "start_date"] += 1
+        bookmark = self.saved_bookmark(context)
+        if last is not None and bookmark is not None:
+            # The watermark row comes from the very bookmark the state holds.
+            window, verified = last
+            self.services.watermarks.add(
+                VerifiedPartition(
+                    stream=self.name,
+                    mailbox_id=context["mailboxId"],
+                    period=context["period"],
+                    zone=zone,
+                    final_through=bookmark,
+                    extracted_until=window.end,
+                    cutoff=verified.cutoff,
+                    api_now=verified.api_now,
+                )
+            )
         if context == self.partitions[-1]:
             self.logger.info("%s", self.stats.summary(self.name))
 
@@ -278,6 +301,15 @@ class ReportStream(BookmarkedStream):
         if report.filter_setting and (values := settings.filters.get(report.filter_setting)):
             body[report.filter_setting] = values
         return RunRequest("POST", body=body, params=params)
+
+    @override
+    def generate_child_contexts(
+        self, record: dict[str, Any], context: Context | None
+    ) -> Iterable[Context | None]:
+        # No child streams: skip the SDK's per-row child context (a generator, a
+        # context copy and a filter call for every row).
+        del record, context
+        return ()
 
     @override
     def not_found_message(self, response: requests.Response, detail: str) -> str:

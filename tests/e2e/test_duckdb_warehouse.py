@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .conftest import Pipeline
 
 pytestmark = pytest.mark.e2e
-TABLES = ("mailboxes", "mailbox_users", "mailbox_tags", *REPORT_STREAMS)
+TABLES = ("mailboxes", "mailbox_users", "mailbox_tags", *REPORT_STREAMS, "finality_watermarks")
 
 
 def records_sent(meltano_log: str) -> int:

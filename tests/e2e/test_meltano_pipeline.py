@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,7 @@ from psycopg import sql
 
 from tests.truth import REPORT_STREAMS, active_mailbox_ids, primary_key, truth_by_key
 
-from .conftest import START
+from .conftest import ROOT, START
 
 if TYPE_CHECKING:
     import psycopg
@@ -61,6 +62,39 @@ def assert_tables_equal_truth(
     return loaded
 
 
+def readme_final_rows_query(schema: str) -> str:
+    """The README's PostgreSQL example, verbatim apart from the schema name."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(
+        r"<!-- watermarks:postgres:start -->\n```sql\n(.*?)```\n<!-- watermarks:postgres:end -->",
+        readme,
+        re.DOTALL,
+    )
+    assert match, "README.md lost its watermarks example"
+    return match.group(1).replace("emailgistics_raw.", f"{schema}.")
+
+
+def assert_watermarks_keep_exactly_the_final_rows(
+    pg: psycopg.Connection[Any], pipeline: Pipeline, control: SandboxControl
+) -> None:
+    """The README's query returns the sandbox's final rows, no more, no fewer; and each
+    watermark equals the bookmark the state holds for its partition."""
+    cursor = pg.execute(readme_final_rows_query(pipeline.schema))  # type: ignore[arg-type]
+    columns = [c.name for c in cursor.description or []]
+    rows = [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in cursor]
+    final = {k for k, r in expected(control, "mailbox_performance").items() if r["isFinal"]}
+    assert {primary_key(r, None) for r in rows} == final
+    bookmarks = pipeline.state()["singer_state"]["bookmarks"]
+    for mark in table(pg, pipeline.schema, "finality_watermarks"):
+        partitions = bookmarks[mark["stream"]]["partitions"]
+        [state] = [
+            p["provisional_from"]
+            for p in partitions
+            if p["context"] == {"mailboxId": mark["mailboxId"], "period": mark["period"]}
+        ]
+        assert mark["finalThroughLocal"] == state
+
+
 def report_posts(control: SandboxControl) -> list[dict[str, Any]]:
     return [r for r in control.requests() if r["method"] == "POST"]
 
@@ -73,6 +107,7 @@ def test_given_three_runs_across_finality_when_loaded_then_postgres_equals_groun
     first = pipeline.run()
     assert first.returncode == 0, first.stderr[-3000:]
     run1 = assert_tables_equal_truth(postgres, pipeline, control)
+    assert_watermarks_keep_exactly_the_final_rows(postgres, pipeline, control)
     state = pipeline.state()["singer_state"]["bookmarks"]
     for name in REPORT_STREAMS:
         partitions = state[name]["partitions"]
@@ -83,6 +118,7 @@ def test_given_three_runs_across_finality_when_loaded_then_postgres_equals_groun
     second = pipeline.run()
     assert second.returncode == 0, second.stderr[-3000:]
     run2 = assert_tables_equal_truth(postgres, pipeline, control)
+    assert_watermarks_keep_exactly_the_final_rows(postgres, pipeline, control)
     was_provisional = [k for k, r in run1["mailbox_performance"].items() if not r["isFinal"]]
     assert any(
         run2["mailbox_performance"][k]["received"] != run1["mailbox_performance"][k]["received"]
@@ -98,6 +134,7 @@ def test_given_three_runs_across_finality_when_loaded_then_postgres_equals_groun
     third = pipeline.run()
     assert third.returncode == 0, third.stderr[-3000:]
     run3 = assert_tables_equal_truth(postgres, pipeline, control)
+    assert_watermarks_keep_exactly_the_final_rows(postgres, pipeline, control)
     assert all(r["isFinal"] for rows in run3.values() for r in rows.values())
     assert all(r["dataCutoffTimestamp"] is None for r in run3["mailbox_performance"].values())
     posts = report_posts(control)
@@ -130,6 +167,7 @@ def test_given_the_demo_loader_when_run_then_jsonl_files_hold_every_default_stre
     done = pipeline.run("target-jsonl", TARGET_JSONL_DESTINATION_PATH=str(tmp_path))
     assert done.returncode == 0, done.stderr[-3000:]
     files = {p.stem: p.read_text().splitlines() for p in tmp_path.glob("*.jsonl")}
-    assert set(files) == {"mailboxes", "mailbox_users", "mailbox_tags", *REPORT_STREAMS}
+    directory = {"mailboxes", "mailbox_users", "mailbox_tags"}
+    assert set(files) == {*directory, *REPORT_STREAMS, "finality_watermarks"}
     assert len(files["mailbox_performance"]) == len(expected(control, "mailbox_performance"))
     assert len(files["mailboxes"]) == len(control.mailboxes())

@@ -70,6 +70,7 @@ def test_given_the_installed_wheel_when_discovering_then_every_stream_has_its_sc
         "mailbox_users",
         "mailbox_tags",
         *(d.name for d in stream_definitions()),
+        "finality_watermarks",
     }
     assert set(catalog) == expected
     assert all(len(s["schema"]["properties"]) > 3 for s in catalog.values())

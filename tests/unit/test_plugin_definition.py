@@ -37,9 +37,8 @@ def test_given_meltano_yml_when_read_then_the_extractor_matches_the_plugin_defin
 
 
 def test_given_meltano_yml_when_read_then_select_rules_are_the_default_selected_streams() -> None:
-    from tap_emailgistics.registry import stream_definitions  # noqa: PLC0415
+    from tap_emailgistics.plugin_definition import default_selection  # noqa: PLC0415
 
     project = yaml.safe_load((ROOT / "meltano.yml").read_text(encoding="utf-8"))
-    selected = {rule.removesuffix(".*") for rule in project["plugins"]["extractors"][0]["select"]}
-    defaults = {d.name for d in stream_definitions() if d.selected_by_default}
-    assert selected == {"mailboxes", "mailbox_users", "mailbox_tags", *defaults}
+    assert project["plugins"]["extractors"][0]["select"] == default_selection()
+    assert default_selection()[-1] == "finality_watermarks.*"

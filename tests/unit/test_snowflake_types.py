@@ -24,7 +24,16 @@ LOADER_MAPPING = {
     ("object", None): "VARIANT",
     ("array", None): "VARIANT",
 }
-WALL_CLOCK_TEXT = {"startDateTime", "dataCutoffTimestamp"}  # local time without an offset
+#: Local time without an offset.
+WALL_CLOCK_TEXT = {"startDateTime", "dataCutoffTimestamp", "finalThroughLocal"}
+#: UTC instants (the loader's default timestamp_type holds them without a zone).
+UTC_INSTANTS = [
+    "startDateTimeUtc",
+    "finalThroughUtc",
+    "dataCutoffTimestampUtc",
+    "apiNowUtc",
+    "lastVerifiedRunAtUtc",
+]
 
 
 def snowflake_type(column: dict[str, Any]) -> str:
@@ -33,10 +42,10 @@ def snowflake_type(column: dict[str, Any]) -> str:
 
 
 INTENDED = {
-    "startDateTimeUtc": "TIMESTAMP_NTZ",
+    **dict.fromkeys(UTC_INSTANTS, "TIMESTAMP_NTZ"),
     **dict.fromkeys(["isFinal", "active", "userActive"], "BOOLEAN"),
     **dict.fromkeys(["extraFields", "users", "tags"], "VARIANT"),
-    **dict.fromkeys(["id", "period", "domain", "timeZone", *WALL_CLOCK_TEXT], "VARCHAR"),
+    **dict.fromkeys(["id", "stream", "period", "domain", "timeZone", *WALL_CLOCK_TEXT], "VARCHAR"),
 }
 
 

@@ -14,7 +14,11 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk.io_base import SingerWriter
 from singer_sdk.singerlib import RecordMessage
 
-from tap_emailgistics.state_output import CoalescingStateWriter, CountingSingerWriter
+from tap_emailgistics.state_output import (
+    RECORDS_PER_STATE,
+    CoalescingStateWriter,
+    CountingSingerWriter,
+)
 
 from .conftest import REPORT_URL, make_tap, monthly_rows, seed
 
@@ -59,19 +63,19 @@ def record(counter: CountingSingerWriter, size: int) -> None:
     counter.format_message(RecordMessage(stream="s", record={"x": "y" * size}))
 
 
-def test_given_few_record_bytes_when_states_are_offered_then_state_bytes_stay_below_them() -> None:
+def test_given_records_and_states_when_offered_then_state_bytes_stay_under_1_percent() -> None:
     coalescing, sink, counter, _ = writer(interval=60)
     state = {"bookmarks": {"s": {"partitions": [{"k": "v" * 200}]}}}
     state_bytes = len(json.dumps({"type": "STATE", "value": state}))
     coalescing.write_state(state)  # the first goes out: nothing written yet to weigh
     record_bytes = 0
-    for _ in range(20):
+    for _ in range(200):  # a window of ~1 kB of rows, then its state
         before = counter.since_state
-        record(counter, 20)
+        record(counter, 1000)
         record_bytes += counter.since_state - before
         coalescing.write_state(state)
-    assert 1 < len(sink.written) < 20
-    assert (len(sink.written) - 1) * state_bytes <= record_bytes + state_bytes
+    assert 1 < len(sink.written) < 200  # coalesced, yet not starved
+    assert (len(sink.written) - 1) * state_bytes * RECORDS_PER_STATE <= record_bytes
 
 
 def test_given_the_interval_passed_when_a_state_is_offered_then_it_goes_out() -> None:
@@ -87,7 +91,7 @@ def test_given_a_pending_state_when_finished_then_it_and_every_later_one_go_out(
     coalescing, sink, _, _ = writer(interval=60)
     coalescing.write_state({"a": 1})
     coalescing.write_state({"a": 2})
-    coalescing.finish()
+    coalescing.flush(finished=True)
     coalescing.write_state({"a": 3})
     assert sink.written == [{"a": 1}, {"a": 2}, {"a": 3}]
 

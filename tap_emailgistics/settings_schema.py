@@ -1,0 +1,196 @@
+"""The tap's settings as a JSON Schema: every setting's type, default, title and description.
+
+The one source of the settings: ``--about``, the Meltano plugin definition and the
+README's table are generated from it (tests keep them identical).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from singer_sdk import typing as th
+
+from tap_emailgistics.transport.redaction import MIN_SECRET_LENGTH
+from tap_emailgistics.windows import PERIODS
+
+DEFAULT_BASE_URL = "https://c1.emailgistics.com"
+DEFAULT_WINDOW_DAYS = {"hour": 7, "day": 92, "week": 364, "month": 1096}
+
+
+def _window_days() -> th.ObjectType:
+    return th.ObjectType(
+        *(
+            th.Property(
+                p,
+                th.IntegerType(minimum=1),
+                title=f"{p.title()} window (days)",
+                description=f"Longest range of one {p} report run, in days "
+                f"(default {DEFAULT_WINDOW_DAYS[p]}).",
+            )
+            for p in PERIODS
+        ),
+        additional_properties=False,
+    )
+
+
+CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
+    th.Property(
+        "api_key",
+        th.StringType(min_length=MIN_SECRET_LENGTH),
+        required=True,
+        secret=True,
+        title="API key",
+        description="Emailgistics API key (Bearer). Needs the `reporting` scope and "
+        "every extracted mailbox in its allowlist. Sent only to `base_url`.",
+    ),
+    th.Property(
+        "base_url",
+        th.StringType(pattern=r"^https?://[^/?#]+/?$"),
+        default=DEFAULT_BASE_URL,
+        title="Base URL",
+        description="Scheme and host of your Emailgistics region, without a path. "
+        "https, except for localhost (the sandbox).",
+    ),
+    th.Property(
+        "mailbox_ids",
+        th.ArrayType(th.StringType(min_length=1)),
+        title="Mailbox IDs",
+        description="Mailboxes to extract. Default: every active mailbox the key can "
+        "see. An id the key cannot see stops the run before any report is requested.",
+    ),
+    th.Property(
+        "start_date",
+        th.DateTimeType,
+        required=True,
+        title="Start date",
+        description="Earliest period to extract for a mailbox/period without state. "
+        "Read as wall-clock time in each mailbox's zone (an offset or Z is ignored), "
+        "so 2026-01-01 is local midnight in every mailbox.",
+    ),
+    th.Property(
+        "end_date",
+        th.DateTimeType,
+        title="End date",
+        description="Extract periods up to this mailbox-local wall-clock time "
+        "(exclusive, rounded up to a whole period). Default: now in each mailbox's zone.",
+    ),
+    th.Property(
+        "periods",
+        th.ArrayType(th.StringType(allowed_values=list(PERIODS))),
+        default=["day"],
+        title="Periods",
+        description="Report periods to extract (hour, day, week, month); each is its "
+        "own partition with its own rows and bookmark.",
+    ),
+    th.Property(
+        "users",
+        th.ArrayType(th.StringType(min_length=1)),
+        title="Users",
+        description="User ids for the user reports ('unknown' = activity with no "
+        "identifiable user). Default: every user of the mailbox.",
+    ),
+    th.Property(
+        "domains",
+        th.ArrayType(th.StringType(min_length=1)),
+        title="Domains",
+        description="Sender domains for the domain reports (exact, case-insensitive). "
+        "Default: every domain with activity.",
+    ),
+    th.Property(
+        "include_details",
+        th.BooleanType,
+        default=False,
+        title="Include details",
+        description="Add userName, userEmail and userActive to user report rows.",
+    ),
+    th.Property(
+        "page_size",
+        th.IntegerType(minimum=1, maximum=500),
+        default=500,
+        title="Page size",
+        description="Rows per result page (the API caps it at 500).",
+    ),
+    th.Property(
+        "poll_initial_seconds",
+        th.NumberType(minimum=0),
+        default=2,
+        title="Shortest poll wait (s)",
+        description="Floor of every poll wait. A run is polled when its progress says it "
+        "will end (within this floor and the cap); without progress the wait starts "
+        "here and doubles each poll.",
+    ),
+    th.Property(
+        "poll_max_seconds",
+        th.NumberType(minimum=0),
+        default=30,
+        title="Longest poll wait (s)",
+        description="Cap of every poll wait.",
+    ),
+    th.Property(
+        "poll_jitter",
+        th.NumberType(minimum=0, maximum=1),
+        default=0.2,
+        title="Poll jitter",
+        description="Random extra fraction (0-1) added to each poll wait.",
+    ),
+    th.Property(
+        "max_concurrent_runs",
+        th.IntegerType(minimum=1),
+        default=3,
+        title="Report runs at once",
+        description="Most report runs the tap keeps running at once, across all "
+        "streams, started ahead of the stream that reads them. The API allows 3 per "
+        "account, shared with its other clients. 1 runs them one after another.",
+    ),
+    th.Property(
+        "state_interval_seconds",
+        th.NumberType(minimum=0),
+        default=60,
+        title="STATE interval (s)",
+        description="A STATE message goes out when the rows sent since the last one "
+        "outweigh the state a hundredfold, or after this many seconds, and always at the "
+        "end of each stream and on shutdown. A crash loses at most that much finished work, which the "
+        "next run reads again. 0 writes one after every verified window.",
+    ),
+    th.Property(
+        "run_deadline_minutes",
+        th.NumberType(minimum=0),
+        default=45,
+        title="Run deadline (min)",
+        description="Give up on a report run still running after this many minutes.",
+    ),
+    th.Property(
+        "run_error_retries",
+        th.IntegerType(minimum=0),
+        default=2,
+        title="Run error retries",
+        description="How often a report run that ended in status 'error', or whose "
+        "POST failed, is re-created before the mailbox/period fails.",
+    ),
+    th.Property(
+        "requests_per_minute",
+        th.IntegerType(minimum=1),
+        default=90,
+        title="Requests per minute",
+        description="Pace of this tap's requests, polls included. The account allows "
+        "100/min shared by all its keys: leave headroom for other clients.",
+    ),
+    th.Property(
+        "rate_limit_wait_seconds",
+        th.NumberType(minimum=0),
+        default=60,
+        title="Rate-limit wait (s)",
+        description="Wait after a 429 that carries no Retry-After, doubling on each "
+        "further 429. The API docs ask for at least a minute.",
+    ),
+    th.Property(
+        "window_days",
+        _window_days(),
+        title="Window sizes (days)",
+        description="Longest range per report run, by period. Default: hour 7, "
+        "day 92, week 364, month 1096.",
+    ),
+).to_dict()
+CONFIG_SCHEMA["additionalProperties"] = False
+#: Settings whose values must never be printed (``secret`` in the schema).
+SECRET_SETTINGS = tuple(n for n, p in CONFIG_SCHEMA["properties"].items() if p.get("secret"))

@@ -1,0 +1,43 @@
+"""``finality_watermarks``: where each report partition's data is final (see ``watermarks``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from singer_sdk import Stream
+from typing_extensions import override
+
+from tap_emailgistics.schemas import STREAM_SCHEMA
+from tap_emailgistics.watermarks import WATERMARKS_STREAM
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from singer_sdk import Tap
+    from singer_sdk.helpers.types import Context
+
+    from tap_emailgistics.watermarks import WatermarkLog
+
+
+class FinalityWatermarksStream(Stream):
+    """One row per report partition verified in this sync, after every report stream.
+
+    Full table, keyed on (stream, mailboxId, period): a loader that upserts keeps one
+    current row per partition. The tap discovers it last, so the SDK syncs it after
+    every report stream, and so after the STATE that holds the same bookmarks.
+    """
+
+    name = WATERMARKS_STREAM
+    primary_keys: ClassVar[list[str]] = ["stream", "mailboxId", "period"]
+    schema = STREAM_SCHEMA
+    selected_by_default = True
+
+    def __init__(self, tap: Tap, log: Callable[[], WatermarkLog]) -> None:
+        """``log``: the partitions the report streams verified in this sync."""
+        super().__init__(tap)
+        self._log = log
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        del context
+        yield from self._log().rows()
