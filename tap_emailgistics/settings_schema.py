@@ -149,8 +149,8 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         title="STATE interval (s)",
         description="A STATE message goes out when the rows sent since the last one "
         "outweigh the state a hundredfold, or after this many seconds, and always at the "
-        "end of each stream and on shutdown. A crash loses at most that much finished work, which the "
-        "next run reads again. 0 writes one after every verified window.",
+        "end of each stream and on shutdown. A crash loses at most that much finished "
+        "work, which the next run reads again. 0 writes one after every verified window.",
     ),
     th.Property(
         "run_deadline_minutes",
