@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from .conftest import MAILBOX, REPORT_URL, make_tap, monthly_rows, seed
+from tap_emailgistics.tap import TapEmailgistics
+
+from .conftest import CONFIG, MAILBOX, REPORT_URL, make_tap, monthly_rows, seed
 
 if TYPE_CHECKING:
     import pytest
@@ -176,3 +178,44 @@ def test_given_state_with_the_sdk_keys_of_an_older_version_when_resumed_then_the
         "provisional_from 2026-03-01T00:00:00"
     ) in caplog.messages
     assert not any("Starting incremental sync" in m for m in caplog.messages)
+
+
+def _rows(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    return [m["record"] for m in messages(capsys) if m["type"] == "RECORD"]
+
+
+def test_given_no_deselected_column_when_synced_then_records_equal_the_sdks_own_path(
+    requests_mock: rm.Mocker,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    done = seed("monthly_done", data=monthly_rows(1, 2), dataCutoffTimestamp=None)
+    requests_mock.post(REPORT_URL, json=done)
+    fast = make_tap().streams["mailbox_performance"]
+    assert fast._deselects_columns is False
+    fast.sync()
+    skipped_walk = _rows(capsys)
+    sdk = make_tap().streams["mailbox_performance"]
+    sdk.__dict__["_deselects_columns"] = True  # force the SDK's own record path
+    sdk.sync()
+    assert skipped_walk == _rows(capsys)
+    assert skipped_walk
+
+
+def test_given_a_deselected_column_when_synced_then_it_is_left_out(
+    requests_mock: rm.Mocker,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    done = seed("monthly_done", data=monthly_rows(1), dataCutoffTimestamp=None)
+    requests_mock.post(REPORT_URL, json=done)
+    tap = make_tap()
+    catalog = tap.catalog_dict
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == ["properties", "received"]:
+                metadata["metadata"]["selected"] = False
+    config = {**CONFIG}
+    stream = TapEmailgistics(config=config, catalog=catalog).streams["mailbox_performance"]
+    stream.sync()
+    [row] = _rows(capsys)
+    assert "received" not in row
+    assert "mailboxId" in row
