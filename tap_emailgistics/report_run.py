@@ -132,8 +132,11 @@ class ReportRun:
         self.results_href: str | None = None
         #: The page of the ``done`` answer, read by whoever noticed it, kept for ``pages``.
         self.ready_page: Page | None = None
-        #: How long runs of this sync took at the least (set by the scheduler).
+        #: How long runs of this sync took at the least (set by the scheduler), and how
+        #: long this one will take by its last progress (a whole percent rounded down
+        #: makes it err long, never short).
         self.expected_seconds: float | None = None
+        self.projected_seconds: float | None = None
 
     @property
     def is_running(self) -> bool:
@@ -212,6 +215,8 @@ class ReportRun:
                 "or request smaller windows with window_days."
             )
             raise RunDeadlineError(msg)
+        if progress is not None and 0 < progress < 100:  # noqa: PLR2004
+            self.projected_seconds = elapsed * 100 / progress
         polls_made = attempt.paginator.polls - 1  # the paginator has counted the next one
         wait = policy.wait_for(progress, elapsed, polls_made, self.rng, self.expected_seconds)
         wait = min(wait, max(0.0, policy.deadline_seconds - elapsed) + 1.0)

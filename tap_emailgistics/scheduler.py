@@ -26,6 +26,7 @@ on its ticket and raised when its stream reaches it, as if it had run in turn.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -206,8 +207,10 @@ class RunScheduler:
             self._fail(ticket, failure)
         if run.is_done and not was_done and run.attempt.started is not None:
             took = self.clock() - run.attempt.started
-            self._longest_run = max(took, self._longest_run or 0.0)
-            self._shortest_run = min(took, self._shortest_run or took)
+            self._longest_run = max(took, self._longest_run or 0.0)  # orphans: err long
+            # Done by now, and by its progress likely sooner (the poll came after its end).
+            ended = min(took, run.projected_seconds or math.inf)
+            self._shortest_run = min(ended, self._shortest_run or ended)
         if run.results_href is not None and run.results_href != ticket.noted_href:
             ticket.noted_href = run.results_href
             ticket.on_created(ticket)
