@@ -196,9 +196,8 @@ class ReportStream(BookmarkedStream):
     def _partition_done(
         self, context: Context, zone: ZoneInfo, last: tuple[Window, VerifiedRun] | None
     ) -> None:
-        saved = self.get_context_state(context).get(BOOKMARK)
-        self.stats.resume_points[str(saved) if saved else "start_date"] += 1
         bookmark = self.saved_bookmark(context)
+        self.stats.resume_points[format_local(bookmark) if bookmark else "start_date"] += 1
         if last is not None and bookmark is not None:
             # The watermark row comes from the very bookmark the state holds.
             window, verified = last

@@ -14,7 +14,7 @@ import pytest
 from emailgistics_sandbox import FULL_KEY, Sandbox, SandboxControl, SandboxSettings
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
 FAST_POLLING = {"poll_initial_seconds": 0.02, "poll_max_seconds": 0.05, "poll_jitter": 0}
@@ -42,6 +42,14 @@ class TapRun:
     def rows(self, stream: str) -> list[dict[str, Any]]:
         return [m["record"] for m in self.records if m["stream"] == stream]
 
+    @classmethod
+    def of(cls, returncode: int, messages: list[dict[str, Any]], stderr: str = "") -> TapRun:
+        """The RECORD and STATE messages of a run (a process's or an in-process sync's)."""
+        records = [m for m in messages if m["type"] == "RECORD"]
+        return cls(
+            returncode, records, [m["value"] for m in messages if m["type"] == "STATE"], stderr
+        )
+
 
 def run_tap(
     tmp_path: Path,
@@ -66,12 +74,27 @@ def run_tap(
         env={**os.environ, **(env or {})},
     )
     messages = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-    return TapRun(
-        done.returncode,
-        [m for m in messages if m["type"] == "RECORD"],
-        [m["value"] for m in messages if m["type"] == "STATE"],
-        done.stderr,
-    )
+    return TapRun.of(done.returncode, messages, done.stderr)
+
+
+def kill_tap_when(
+    tmp_path: Path, config: dict[str, Any], until: Callable[[str], bool], then_read: int = 0
+) -> TapRun:
+    """Run the tap as a process; SIGKILL it once a stdout line satisfies ``until`` and
+    ``then_read`` more lines have come; what it wrote until then."""
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    tap = [sys.executable, "-m", "tap_emailgistics", "--config", str(tmp_path / "config.json")]
+    with subprocess.Popen(
+        tap, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as process:
+        assert process.stdout is not None
+        lines = [process.stdout.readline()]
+        while not until(lines[-1]):
+            lines.append(process.stdout.readline())
+        lines += [process.stdout.readline() for _ in range(then_read)]
+        process.kill()
+        lines += process.stdout.read().splitlines()
+    return TapRun.of(-9, [json.loads(line) for line in lines if line.strip()])
 
 
 NEW_YORK = "af412a6c-657f-445b-892c-b6b1fa41ad1b"

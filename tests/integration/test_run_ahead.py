@@ -7,8 +7,6 @@ answers 429 to a fourth running run: its log and its run list are the oracle.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +16,7 @@ from emailgistics_sandbox import FULL_KEY
 from tests.inprocess import sync
 from tests.truth import REPORT_STREAMS, active_mailbox_ids
 
-from .conftest import TapRun, run_tap, tap_config
+from .conftest import TapRun, kill_tap_when, run_tap, tap_config
 from .test_scenarios import END, START, assert_matches_truth
 
 if TYPE_CHECKING:
@@ -62,7 +60,7 @@ def test_given_max_concurrent_runs_1_when_synced_then_each_run_is_read_before_th
     assert all(len(ids) == 1 for ids in segments)
     assert len(set().union(*segments)) == 6  # no run read again after the next began
     assert control.runs()["peakRunning"] == 1
-    run = TapRun(0, [m for m in done.messages if m["type"] == "RECORD"], done.states, "")
+    run = TapRun.of(0, done.messages)
     assert_matches_truth(control, [run], config["mailbox_ids"])
 
 
@@ -75,7 +73,7 @@ def test_given_three_slots_when_synced_then_three_run_at_once_and_none_is_refuse
     assert done.error is None
     assert control.runs()["peakRunning"] == 3
     assert [r for r in control.requests() if r["status"] == 429] == []
-    run = TapRun(0, [m for m in done.messages if m["type"] == "RECORD"], done.states, "")
+    run = TapRun.of(0, done.messages)
     assert_matches_truth(control, [run], config["mailbox_ids"])
 
 
@@ -91,7 +89,7 @@ def test_given_posts_that_queue_then_fail_when_synced_then_orphans_count_against
     assert runs["orphans"] == 2
     assert runs["peakRunning"] <= 3  # the orphans ran too: the tap left them their slots
     assert [r for r in control.requests() if r["status"] == 429] == []
-    run = TapRun(0, [m for m in done.messages if m["type"] == "RECORD"], done.states, "")
+    run = TapRun.of(0, done.messages)
     assert_matches_truth(control, [run], config["mailbox_ids"])
 
 
@@ -119,7 +117,7 @@ def test_given_another_client_using_two_slots_when_synced_then_429s_are_waited_o
     assert done.error is None
     assert control.runs()["peakRunning"] <= 3  # the API never let more run; the tap waited
     assert "HTTP 429" in caplog.text
-    run = TapRun(0, [m for m in done.messages if m["type"] == "RECORD"], done.states, "")
+    run = TapRun.of(0, done.messages)
     assert_matches_truth(control, [run], config["mailbox_ids"])
 
 
@@ -127,21 +125,8 @@ def crash_with_runs_in_flight(
     config: dict[str, Any], tmp_path: Path, runs: int
 ) -> tuple[TapRun, set[str]]:
     """Run the tap until a STATE records ``runs`` runs in flight, then SIGKILL it."""
-    (tmp_path / "config.json").write_text(json.dumps(config))
-    tap = [sys.executable, "-m", "tap_emailgistics", "--config", str(tmp_path / "config.json")]
-    with subprocess.Popen(
-        tap, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    ) as process:
-        assert process.stdout is not None
-        lines = [process.stdout.readline()]
-        while lines[-1].count('"results"') < runs:
-            lines.append(process.stdout.readline())
-        process.kill()
-        lines += process.stdout.read().splitlines()
-    messages = [json.loads(line) for line in lines if line.strip()]
-    states = [m["value"] for m in messages if m["type"] == "STATE"]
-    killed = TapRun(-9, [m for m in messages if m["type"] == "RECORD"], states, "")
-    return killed, {result_id(run["results"]) for run in in_flight(states[-1])}
+    killed = kill_tap_when(tmp_path, config, lambda line: line.count('"results"') >= runs)
+    return killed, {result_id(run["results"]) for run in in_flight(killed.states[-1])}
 
 
 def in_flight(state: dict[str, Any]) -> list[dict[str, Any]]:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from typing import TYPE_CHECKING, Any
 
 from tests.inprocess import sync
 from tests.truth import REPORT_STREAMS, active_mailbox_ids, primary_key, truth_by_key
 
-from .conftest import TapRun, run_tap, tap_config
+from .conftest import TapRun, kill_tap_when, run_tap, tap_config
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -155,7 +152,7 @@ def test_given_a_storm_of_every_fault_when_synced_then_every_row_equals_the_grou
     assert done.error is None
     fired = [(f["kind"], f["fired"]) for f in control.faults()]
     assert all(times for _, times in fired), fired  # every fault really happened
-    run = TapRun(0, [m for m in done.messages if m["type"] == "RECORD"], done.states, "")
+    run = TapRun.of(0, done.messages)
     assert_matches_truth(control, [run], ids)
 
 
@@ -168,25 +165,8 @@ def test_given_sigkill_mid_run_when_rerun_from_the_last_state_then_nothing_lost_
     config = tap_config(
         sandbox.base_url, start_date=START, end_date=END, mailbox_ids=ids, window_days={"day": 3}
     )
-    (tmp_path / "config.json").write_text(json.dumps(config))
-    tap = [sys.executable, "-m", "tap_emailgistics", "--config", str(tmp_path / "config.json")]
-    with subprocess.Popen(
-        tap, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    ) as process:
-        assert process.stdout is not None
-        lines = [process.stdout.readline()]
-        while "provisional_from" not in lines[-1]:
-            lines.append(process.stdout.readline())
-        lines.append(process.stdout.readline())  # possibly a record of the next window
-        process.kill()
-        lines += process.stdout.read().splitlines()
-    messages = [json.loads(line) for line in lines if line.strip()]
-    killed = TapRun(
-        -9,
-        [m for m in messages if m["type"] == "RECORD"],
-        [m["value"] for m in messages if m["type"] == "STATE"],
-        "",
-    )
+    # Killed after the first STATE with a bookmark, and possibly a record of the next window.
+    killed = kill_tap_when(tmp_path, config, lambda line: "provisional_from" in line, then_read=1)
     rerun = run_tap(tmp_path, config, state=killed.states[-1])
     assert rerun.returncode == 0, rerun.stderr
     assert_matches_truth(control, [killed, rerun], ids)
