@@ -7,20 +7,11 @@ import random
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from emailgistics_sandbox.periods import PERIODS
 from emailgistics_sandbox.reports import REPORTS, ReportQuery, ReportResult, Row, run_report
-from emailgistics_sandbox.runs import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
-    ApiError,
-    PageRequest,
-    Run,
-    envelope,
-    retry_after_seconds,
-)
+from emailgistics_sandbox.runs import DEFAULT_PAGE_SIZE, ApiError, Run, envelope
+from emailgistics_sandbox.validation import build_report_query, json_body, page_request
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -111,49 +102,31 @@ def _route(state: SandboxState, request: ApiRequest, key: ApiKey) -> Answer:
 
 def _results(state: SandboxState, request: ApiRequest, key: ApiKey, result_id: str) -> Answer:
     run = state.runs.get(result_id, key.key, state.clock.now(), state.settings.result_ttl_hours)
-    page = _page_request(request.query, default_max=DEFAULT_PAGE_SIZE)
+    page = page_request(request.query, default_max=DEFAULT_PAGE_SIZE)
     return Answer(200, envelope(run, request.base_url, page))
 
 
-def _page_request(query: dict[str, str], default_max: int) -> PageRequest:
-    raw_max = query.get("max", str(default_max))
-    if not raw_max.isdigit() or int(raw_max) < 1:
-        raise ApiError(400, f"Parameter 'max' must be a positive integer, got {raw_max!r}.")
-    after, before = query.get("starting_after"), query.get("ending_before")
-    if after is not None and before is not None:
-        raise ApiError(400, "'starting_after' and 'ending_before' are mutually exclusive.")
-    for name, value in (("starting_after", after), ("ending_before", before)):
-        if value is not None and not value.isdigit():
-            raise ApiError(400, f"Parameter {name!r} must be a row id, got {value!r}.")
-    return PageRequest(min(int(raw_max), MAX_PAGE_SIZE), after, before)
-
-
 def _create_run(state: SandboxState, request: ApiRequest, key: ApiKey, report: str) -> Answer:
-    origin_body = _json_body(request.body)
+    origin_body = json_body(request.body)
     origin = {
         "href": f"{request.base_url}/api/v1/reports/{report}",
         "method": "POST",
         "body": {"parameters": origin_body},
     }
+    cap = state.settings.max_running_runs
     try:
         query = build_report_query(state, request.query, origin_body, key, report)
-        page = _page_request(request.query, default_max=DEFAULT_PAGE_SIZE)
-        _admit_run(state, key)
+        page = page_request(request.query, default_max=DEFAULT_PAGE_SIZE)
+        # Checked before the report is computed so a refused POST costs nothing; checked
+        # again, atomically, when the run is stored (another client may have taken the slot).
+        state.runs.check_cap(key.account, cap)
+        result = run_report(query, state.visible_until())
+        factory = _run_factory(state, key, origin, query, result)
+        run = state.runs.add_capped(key.account, cap, factory)
     except ApiError as error:
         error.origin = origin
         raise
-    result = run_report(query, state.visible_until())
-    run = state.runs.add(_run_factory(state, key, origin, query, result))
     return Answer(200, envelope(run, request.base_url, page))
-
-
-def _admit_run(state: SandboxState, key: ApiKey) -> None:
-    cap = state.settings.max_running_runs
-    if cap <= 0:
-        return
-    running, first_done_in = state.runs.running_count(key.account)
-    if running >= cap:
-        raise ApiError(429, "Rate limit exceeded.", retry_after=retry_after_seconds(first_done_in))
 
 
 def _run_factory(
@@ -185,11 +158,13 @@ def _new_run(  # noqa: PLR0913, PLR0917 - one call site, all parts of one run
     rows: list[dict[str, Any]],
 ) -> Run:
     instant = len(rows) <= state.settings.instant_rows
+    duration = 0.0 if instant else state.settings.run_duration(len(rows))
     failing = state.faults.for_run("run_error", query.mailbox.mailbox_id)
     expiring = state.faults.for_run("expire_mid_paging", query.mailbox.mailbox_id)
     return Run(
         result_id=result_id,
         key=key.key,
+        key_name=key.name,
         account=key.account,
         origin=origin,
         rows=rows,
@@ -197,7 +172,7 @@ def _new_run(  # noqa: PLR0913, PLR0917 - one call site, all parts of one run
         total_until_last_page=REPORTS[query.report].total_until_last_page,
         created_at=state.clock.now(),
         started=time.monotonic(),
-        duration=0.0 if instant else state.settings.run_seconds,
+        duration=duration,
         fails_with="Report run failed: injected fault." if failing else None,
         expire_after_pages=expiring.after_pages if expiring else None,
         cutoff=result.cutoff_local(query.mailbox.time_zone),
@@ -212,84 +187,20 @@ def _drop_some_nulls(row: Row, probability: float, dice: random.Random) -> Row:
     return {k: v for k, v in row.items() if v is not None or dice.random() >= probability}
 
 
-def _json_body(raw: bytes) -> dict[str, Any]:
-    try:
-        body = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "Request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "Request body must be a JSON object.")
-    return body
+def request_mailbox(state: SandboxState, method: str, path: str, raw_body: bytes) -> str | None:
+    """The mailbox a request is about, for mailbox-bound faults; None when it names none.
 
-
-def build_report_query(
-    state: SandboxState,
-    query: dict[str, str],
-    body: dict[str, Any],
-    key: ApiKey,
-    report: str,
-) -> ReportQuery:
-    """Validate a report request (query string and body) into a ``ReportQuery``."""
-    spec = REPORTS[report]
-    for name in ("mailboxId", "start", "end", "period"):
-        if name not in body:
-            raise ApiError(400, f"Missing required field {name!r}.")
-    if body["period"] not in PERIODS:
-        raise ApiError(400, f"Invalid period {body['period']!r}; use one of {', '.join(PERIODS)}.")
-    start, end = _local_time(body["start"], "start"), _local_time(body["end"], "end")
-    if start > end:
-        raise ApiError(400, "'start' is after 'end'.")
-    mailbox = state.mailbox_for(key, str(body["mailboxId"]))
-    return ReportQuery(
-        report=report,
-        mailbox=mailbox,
-        period=body["period"],
-        start=start,
-        end=end,
-        groups=_groups(query, spec.groups, spec.default_group),
-        users=_string_list(body, "users"),
-        domains=_lowered(_string_list(body, "domains")),
-        include_details=_flag(query, "includeDetails"),
-        sparse=state.settings.sparse_rows,
-        ambiguous_end=state.settings.ambiguous_end,
-    )
-
-
-def _groups(query: dict[str, str], known: dict[str, Any], default: str) -> tuple[str, ...]:
-    names = [g.strip() for g in query.get("fieldGroup", default).split(",") if g.strip()]
-    unknown = [g for g in names if g not in known]
-    if unknown or not names:
-        raise ApiError(400, f"Unknown fieldGroup {unknown!r}; use {', '.join(known)}.")
-    return tuple(sorted(set(names), key=list(known).index))
-
-
-def _flag(query: dict[str, str], name: str) -> bool:
-    raw = query.get(name, "false").lower()
-    if raw not in {"true", "false"}:
-        raise ApiError(400, f"Parameter {name!r} must be true or false.")
-    return raw == "true"
-
-
-def _string_list(body: dict[str, Any], name: str) -> tuple[str, ...] | None:
-    value = body.get(name)
-    if value is None or value == []:
+    A report POST is about its body's ``mailboxId``; a results GET about the mailbox of
+    the run it reads (whoever started it); anything else, or an unknown result id, about
+    no mailbox.
+    """
+    if match := _RESULTS_PATH.match(path):
+        return state.runs.mailbox_of(match.group(1))
+    if method != "POST" or not _REPORT_PATH.match(path):
         return None
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ApiError(400, f"Field {name!r} must be an array of strings.")
-    return tuple(value)
-
-
-def _lowered(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
-    return None if values is None else tuple(dict.fromkeys(v.lower() for v in values))
-
-
-def _local_time(value: Any, name: str) -> datetime:  # noqa: ANN401
-    # Any `Z` or offset is ignored: the wall-clock value is read in the mailbox zone.
-    if not isinstance(value, str):
-        raise ApiError(400, f"Field {name!r} must be an ISO 8601 datetime string.")
-    text = re.sub(r"(Z|[+-]\d{2}:?\d{2})$", "", value.strip())
     try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise ApiError(400, f"Field {name!r} is not an ISO 8601 datetime: {value!r}.") from None
-    return parsed.replace(tzinfo=None) - timedelta(microseconds=parsed.microsecond)
+        body = json.loads(raw_body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    mailbox = body.get("mailboxId") if isinstance(body, dict) else None
+    return None if mailbox is None else str(mailbox)

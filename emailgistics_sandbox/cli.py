@@ -30,6 +30,12 @@ _OPTIONS: tuple[tuple[str, Any, Any, str], ...] = (
     ("--lag-minutes", int, 15, "activity becomes visible this many minutes late" + _D),
     ("--run-seconds", float, 2.0, "real seconds a report run stays 'running'" + _D),
     (
+        "--run-seconds-per-row",
+        float,
+        0.0,
+        "a run of N rows stays 'running' run-seconds + N times this" + _D,
+    ),
+    (
         "--instant-rows",
         int,
         0,
@@ -77,6 +83,23 @@ _OPTIONS: tuple[tuple[str, Any, Any, str], ...] = (
         "make this domain active only in the second occurrence of each repeated DST hour",
     ),
     ("--extra-mailboxes", int, 0, "this many more active mailboxes, lightly used" + _D),
+    (
+        "--neighbour-runs",
+        int,
+        0,
+        "another client of the account keeps this many small runs running, taking run "
+        "slots and requests from the account's limits; its traffic is counted at "
+        "/_sandbox/neighbour, not in the request log" + _D,
+    ),
+    (
+        "--neighbour-run-seconds",
+        float,
+        None,
+        (
+            "real seconds each of the other client's runs stays 'running' "
+            "(default: as long as a run of the same size of the tested client's)"
+        ),
+    ),
 )
 #: (flag, attribute, help): on/off readings of what the API docs leave open.
 _SWITCHES: tuple[tuple[str, str, str], ...] = (
@@ -107,7 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=FaultRule.parse,
         metavar="KIND[:opt=v,...]",
         help=f"inject a fault; repeatable. Kinds: {', '.join(sorted(ALL_FAULTS))}. Options: "
-        "probability, times, status, seconds, burst, mailbox_id, path, method, after_pages",
+        "probability, times, status, seconds, burst, mailbox_id, path, method, after_pages, "
+        "shape. mailbox_id limits a rule to runs on that mailbox, report POSTs whose body "
+        "names it and results GETs of its runs; requests naming no mailbox never match it",
     )
     return parser
 
@@ -119,6 +144,7 @@ def settings_from(args: argparse.Namespace) -> SandboxSettings:
         now=args.now,
         lag_minutes=args.lag_minutes,
         run_seconds=args.run_seconds,
+        run_seconds_per_row=args.run_seconds_per_row,
         instant_rows=args.instant_rows,
         max_running_runs=args.max_running_runs,
         requests_per_minute=args.requests_per_minute,
@@ -133,6 +159,8 @@ def settings_from(args: argparse.Namespace) -> SandboxSettings:
         ambiguous_end=args.ambiguous_end,
         second_hour_domain=args.second_hour_domain,
         extra_mailboxes=args.extra_mailboxes,
+        neighbour_runs=args.neighbour_runs,
+        neighbour_run_seconds=args.neighbour_run_seconds,
     )
 
 

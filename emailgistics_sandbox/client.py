@@ -68,7 +68,8 @@ class SandboxControl:
     def runs(self) -> dict[str, Any]:
         """Every report run, the orphans, and the most that ran at once.
 
-        Keys: ``runs``, ``orphans`` (never read), ``peakRunning``.
+        Keys: ``runs`` (each with ``key``: the name of the key that started it, e.g.
+        ``full`` or ``neighbour``), ``orphans`` (never read), ``peakRunning`` (any key).
         """
         return dict(self._call("GET", "runs"))
 
@@ -77,5 +78,45 @@ class SandboxControl:
         return list(self._call("GET", "keys")["keys"])
 
     def mailboxes(self) -> list[dict[str, Any]]:
-        """Every mailbox, whatever the keys' allowlists."""
+        """Every mailbox the API lists now, whatever the keys' allowlists."""
         return list(self._call("GET", "mailboxes")["mailboxes"])
+
+    def removed_from_directory(self) -> dict[str, list[Any]]:
+        """What was removed: ``mailboxes`` (ids), ``users`` and ``tags`` (id pairs)."""
+        return dict(self._call("GET", "mailboxes")["removed"])
+
+    def remove_from_directory(
+        self, mailbox_id: str, *, user_id: str | None = None, tag_id: str | None = None
+    ) -> dict[str, list[Any]]:
+        """Remove a mailbox, or one of its users or tags, from what the API lists."""
+        body = _directory_body(mailbox_id, user_id, tag_id)
+        return dict(self._call("POST", "directory/remove", body)["removed"])
+
+    def restore_directory(
+        self,
+        mailbox_id: str | None = None,
+        *,
+        user_id: str | None = None,
+        tag_id: str | None = None,
+    ) -> dict[str, list[Any]]:
+        """Undo one removal (same arguments as ``remove_from_directory``); none: all."""
+        body = {} if mailbox_id is None else _directory_body(mailbox_id, user_id, tag_id)
+        return dict(self._call("POST", "directory/restore", body)["removed"])
+
+    def neighbour(self) -> dict[str, Any]:
+        """The other client's counters.
+
+        Keys: ``runsCreated``, ``creationsRefused`` (429 on the run cap), ``runsRead``,
+        ``requestsMade``, ``requestsRefused`` (429 on the request rate), ``running``,
+        ``target`` (the ``neighbourRuns`` knob).
+        """
+        return dict(self._call("GET", "neighbour"))
+
+
+def _directory_body(mailbox_id: str, user_id: str | None, tag_id: str | None) -> dict[str, str]:
+    body = {"mailboxId": mailbox_id}
+    if user_id is not None:
+        body["userId"] = user_id
+    if tag_id is not None:
+        body["tagId"] = tag_id
+    return body

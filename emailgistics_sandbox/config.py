@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from emailgistics_sandbox.faults import FaultRule
@@ -90,6 +91,7 @@ class SandboxSettings:
     now: datetime = DEFAULT_NOW
     lag_minutes: int = 15
     run_seconds: float = 2.0
+    run_seconds_per_row: float = 0.0  # a run lasts run_seconds + rows * this
     instant_rows: int = 0
     max_running_runs: int = 3
     requests_per_minute: int = 100
@@ -112,6 +114,13 @@ class SandboxSettings:
     #: Data set switch, fixed at start: this many more active mailboxes, with light
     #: activity, for measuring the tap over many partitions (benchmarks).
     extra_mailboxes: int = 0
+    #: Another client of the same account keeps this many runs running (see neighbour.py).
+    neighbour_runs: int = 0
+    neighbour_run_seconds: float | None = None  # None: as long as one of the tap's runs
+
+    def run_duration(self, rows: int) -> float:
+        """Real seconds a run of ``rows`` rows stays running (``instant_rows`` aside)."""
+        return self.run_seconds + rows * self.run_seconds_per_row
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply a PATCH from the control API (the live knobs of ``_KNOBS``)."""
@@ -120,7 +129,7 @@ class SandboxSettings:
                 msg = f"unknown setting {name!r}; known: {', '.join(_KNOBS)}"
                 raise ValueError(msg)
             attribute, kind = _KNOBS[name]
-            if kind is str and value not in {"first", "last"}:
+            if kind is _reading and value not in {"first", "last"}:
                 msg = f"{name} must be 'first' or 'last', got {value!r}"
                 raise ValueError(msg)
             setattr(self, attribute, kind(value))
@@ -132,10 +141,20 @@ class SandboxSettings:
         return {**data, "extraMailboxes": self.extra_mailboxes, **described}
 
 
-#: Control-API name -> (attribute, type) of every setting that can change while running.
-_KNOBS: dict[str, tuple[str, type]] = {
+def _optional_float(value: Any) -> float | None:  # noqa: ANN401 - JSON number or null
+    return None if value is None else float(value)
+
+
+def _reading(value: Any) -> str:  # noqa: ANN401 - JSON string, checked by update()
+    return str(value)
+
+
+#: Control-API name -> (attribute, conversion) of every setting that can change while
+#: running.
+_KNOBS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "lagMinutes": ("lag_minutes", int),
     "runSeconds": ("run_seconds", float),
+    "runSecondsPerRow": ("run_seconds_per_row", float),
     "instantRows": ("instant_rows", int),
     "maxRunningRuns": ("max_running_runs", int),
     "requestsPerMinute": ("requests_per_minute", int),
@@ -144,5 +163,7 @@ _KNOBS: dict[str, tuple[str, type]] = {
     "dateHeader": ("date_header", bool),
     "sparseRows": ("sparse_rows", bool),
     "omitNullProbability": ("omit_null_probability", float),
-    "ambiguousEnd": ("ambiguous_end", str),
+    "ambiguousEnd": ("ambiguous_end", _reading),
+    "neighbourRuns": ("neighbour_runs", int),
+    "neighbourRunSeconds": ("neighbour_run_seconds", _optional_float),
 }

@@ -1,4 +1,4 @@
-"""The ``/_sandbox`` control surface: clock, request log, ground truth, faults.
+"""The ``/_sandbox`` control surface: clock, log, truth, faults, directory, neighbour.
 
 It lives off the ``/api/v1`` surface and never needs an API key: it is for tests,
 benchmarks and demos, not for the tap.
@@ -10,11 +10,12 @@ import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from emailgistics_sandbox.api import Answer, build_report_query
+from emailgistics_sandbox.api import Answer
 from emailgistics_sandbox.config import ApiKey
 from emailgistics_sandbox.faults import FaultRule
 from emailgistics_sandbox.reports import REPORTS, truth_rows
 from emailgistics_sandbox.runs import ApiError
+from emailgistics_sandbox.validation import build_report_query
 
 if TYPE_CHECKING:
     from emailgistics_sandbox.state import SandboxState
@@ -71,7 +72,9 @@ def _truth(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
     if body.get("report") not in REPORTS:
         msg = f"'report' must be one of {', '.join(REPORTS)}"
         raise ValueError(msg)
-    query = build_report_query(state, _truth_query(body), body, _ORACLE_KEY, body["report"])
+    query = build_report_query(
+        state, _truth_query(body), body, _ORACLE_KEY, body["report"], include_removed=True
+    )
     rows = truth_rows(query, state.visible_until())
     return {"timeZone": query.mailbox.time_zone, "rows": rows}
 
@@ -120,7 +123,23 @@ def _keys(state: SandboxState, _body: Any) -> dict[str, Any]:  # noqa: ANN401
 
 
 def _all_mailboxes(state: SandboxState, _body: Any) -> dict[str, Any]:  # noqa: ANN401
-    return {"mailboxes": state.mailbox_list(_ORACLE_KEY)}
+    # The directory as the API would list it now, whatever the keys' allowlists, and
+    # what was removed from it (see directory.py).
+    return {"mailboxes": state.mailbox_list(_ORACLE_KEY), "removed": state.directory.describe()}
+
+
+def _remove_from_directory(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
+    state.directory.remove(body)
+    return {"removed": state.directory.describe()}
+
+
+def _restore_directory(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
+    state.directory.restore(body)
+    return {"removed": state.directory.describe()}
+
+
+def _neighbour(state: SandboxState, _body: Any) -> dict[str, Any]:  # noqa: ANN401
+    return state.neighbour.describe()
 
 
 def _health(_state: SandboxState, _body: Any) -> dict[str, Any]:  # noqa: ANN401
@@ -142,4 +161,7 @@ _ROUTES = {
     ("GET", "/_sandbox/keys"): _keys,
     ("GET", "/_sandbox/runs"): _runs,
     ("GET", "/_sandbox/mailboxes"): _all_mailboxes,
+    ("POST", "/_sandbox/directory/remove"): _remove_from_directory,
+    ("POST", "/_sandbox/directory/restore"): _restore_directory,
+    ("GET", "/_sandbox/neighbour"): _neighbour,
 }

@@ -11,6 +11,13 @@ without ``startDateTime``, ``bad_cutoff`` for a cutoff in an unknown format).
 Run faults, decided when a run is created:
 ``run_error`` (the run ends in ``status: error``) and ``expire_mid_paging`` (the
 result answers 404 after ``after_pages`` pages were read).
+
+``path`` (a substring), ``method`` and ``mailbox_id`` narrow where a rule fires. A run's
+mailbox is its report's; a request's mailbox is its body's ``mailboxId`` for a report
+POST and the mailbox of the run it reads for a results GET. A request that names no
+mailbox (the mailbox list, an unknown result id) never matches a rule with a
+``mailbox_id``. Once a ``rate_limit_burst`` fired, its further 429s hit whatever
+requests come next, as an account-wide limit would.
 """
 
 from __future__ import annotations
@@ -114,14 +121,16 @@ class FaultInjector:
             self._rules = list(rules)
             self._burst_left = 0
 
-    def for_request(self, method: str, path: str) -> FaultRule | None:
-        """The request fault to apply to this request, if any."""
+    def for_request(
+        self, method: str, path: str, mailbox_id: str | None = None
+    ) -> FaultRule | None:
+        """The request fault to apply to this request (about ``mailbox_id``), if any."""
         with self._lock:
             if self._burst_left and self._burst_rule is not None:
                 self._burst_left -= 1
                 return self._burst_rule
             for rule in self._rules:
-                if rule.kind in REQUEST_FAULTS and self._fires(rule, method, path, None):
+                if rule.kind in REQUEST_FAULTS and self._fires(rule, method, path, mailbox_id):
                     if rule.kind == "rate_limit_burst":
                         self._burst_left, self._burst_rule = rule.burst - 1, rule
                     return rule
@@ -144,7 +153,7 @@ class FaultInjector:
             return False
         if rule.method and method is not None and rule.method.upper() != method:
             return False
-        if rule.mailbox_id and mailbox is not None and rule.mailbox_id != mailbox:
+        if rule.mailbox_id and rule.mailbox_id != mailbox:  # no mailbox never matches one
             return False
         if self._random.random() >= rule.probability:
             return False

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from emailgistics_sandbox.reports import Row
 
 DEFAULT_PAGE_SIZE = 50
@@ -70,11 +72,13 @@ class Run:
     #: Its POST was answered with an error although it was queued (``queue_then_fail``):
     #: the client never learnt its id, so unless something reads it, it is an orphan.
     hidden: bool = False
+    key_name: str = ""  # whose run it is, for /_sandbox/runs (never the key itself)
 
     def describe(self) -> dict[str, Any]:
         """What ``/_sandbox/runs`` shows of the run."""
         return {
             "resultId": self.result_id,
+            "key": self.key_name,
             "mailboxId": self.mailbox_id,
             "body": self.origin.get("body", {}).get("parameters"),
             "status": self.status(),
@@ -105,18 +109,43 @@ class RunStore:
         """Start empty."""
         self._runs: dict[str, Run] = {}
         self._lock = threading.Lock()
+        #: Held from the cap check to the store, so that concurrent creators (request
+        #: threads, the neighbour) can never exceed the cap between the two.
+        self._admission = threading.Lock()
         self._sequence = itertools.count(1)
 
     def running_count(self, account: str) -> tuple[int, float]:
         """Runs still running for ``account`` and seconds until the first finishes."""
         now = time.monotonic()
         with self._lock:
-            left = [
-                r.started + r.duration - now
-                for r in self._runs.values()
-                if r.account == account and r.status() == "running"
+            every = [
+                r.started + r.duration - now for r in self._runs.values() if r.account == account
             ]
+        # Same edges as peak_running: a run ending exactly now no longer holds its slot.
+        left = [seconds for seconds in every if seconds > 0]
         return len(left), min(left, default=0.0)
+
+    def check_cap(self, account: str, cap: int) -> None:
+        """The API's 429 if ``account`` already has ``cap`` runs running (0 = no cap)."""
+        if cap <= 0:
+            return
+        running, first_done_in = self.running_count(account)
+        if running >= cap:
+            raise ApiError(
+                429, "Rate limit exceeded.", retry_after=retry_after_seconds(first_done_in)
+            )
+
+    def add_capped(self, account: str, cap: int, run_factory: Callable[[str, int], Run]) -> Run:
+        """``add`` a run for ``account`` unless ``check_cap`` refuses it; atomically."""
+        with self._admission:
+            self.check_cap(account, cap)
+            return self.add(run_factory)
+
+    def mailbox_of(self, result_id: str) -> str | None:
+        """The mailbox of run ``result_id``, whoever started it; None if unknown."""
+        with self._lock:
+            run = self._runs.get(result_id)
+        return None if run is None else run.mailbox_id
 
     def hide(self, result_id: str) -> None:
         """Mark a run whose POST the client was told had failed."""
@@ -142,7 +171,7 @@ class RunStore:
         with self._lock:
             return list(self._runs.values())
 
-    def add(self, run_factory: Any) -> Run:  # noqa: ANN401 - callable(result_id, id_base)
+    def add(self, run_factory: Callable[[str, int], Run]) -> Run:
         """Create and store a run; the factory receives its id and row-id base."""
         sequence = next(self._sequence)
         run: Run = run_factory(str(uuid.uuid4()), 10_000 + sequence * 100_000)

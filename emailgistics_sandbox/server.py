@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import parse_qsl, urlsplit
 
-from emailgistics_sandbox.api import Answer, ApiRequest, handle_api
+from emailgistics_sandbox.api import Answer, ApiRequest, handle_api, request_mailbox
 from emailgistics_sandbox.config import SandboxSettings
 from emailgistics_sandbox.control import handle_control
 from emailgistics_sandbox.mangle import echo_credentials, malformed
@@ -76,7 +76,8 @@ class _Handler(BaseHTTPRequestHandler):
         if parts.path.startswith("/_sandbox/"):
             self._write(handle_control(self.state, self.command, parts.path, body))
             return
-        fault = self.state.faults.for_request(self.command, parts.path)
+        mailbox = request_mailbox(self.state, self.command, parts.path, body)
+        fault = self.state.faults.for_request(self.command, parts.path, mailbox)
         if fault is not None and self._transport_fault(fault):
             return
         request = ApiRequest(
@@ -204,7 +205,8 @@ class Sandbox:
         return f"http://{_host_of(self._server)}"
 
     def start(self) -> Self:
-        """Serve in a daemon thread; return self."""
+        """Serve in a daemon thread, with the neighbour client in another; return self."""
+        self.state.neighbour.start()
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -215,11 +217,13 @@ class Sandbox:
         return self
 
     def serve_forever(self) -> None:
-        """Serve in the calling thread until interrupted."""
+        """Serve in the calling thread until interrupted (the neighbour in a thread)."""
+        self.state.neighbour.start()
         self._server.serve_forever(poll_interval=0.05)
 
     def stop(self) -> None:
-        """Stop serving and release the port."""
+        """Stop serving and the neighbour, and release the port."""
+        self.state.neighbour.stop()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:

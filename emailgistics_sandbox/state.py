@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from emailgistics_sandbox.config import SandboxSettings, default_keys
 from emailgistics_sandbox.data import build_dataset
+from emailgistics_sandbox.directory import Directory
 from emailgistics_sandbox.faults import FaultInjector
 from emailgistics_sandbox.limits import RequestRateLimiter
+from emailgistics_sandbox.neighbour import Neighbour
 from emailgistics_sandbox.runs import ApiError, RunStore
 
 if TYPE_CHECKING:
     from emailgistics_sandbox.config import ApiKey
-    from emailgistics_sandbox.data import Mailbox
+    from emailgistics_sandbox.data import Mailbox, Tag, User
 
 
 class SandboxClock:
@@ -86,6 +88,8 @@ class SandboxState:
         self.rate_limiter = RequestRateLimiter()
         self.faults = FaultInjector(settings.faults, settings.fault_seed)
         self.log = RequestLog()
+        self.directory = Directory(self.mailboxes)
+        self.neighbour = Neighbour(self)  # started and stopped with the server
 
     def visible_until(self) -> datetime:
         """Activity is visible up to the clock minus the lag, to the whole minute."""
@@ -96,42 +100,56 @@ class SandboxState:
         """The mailbox with this id, whoever asks."""
         return next((m for m in self.mailboxes if m.mailbox_id == mailbox_id), None)
 
-    def mailbox_for(self, key: ApiKey, mailbox_id: str) -> Mailbox:
-        """The mailbox if the key's allowlist includes it; else the documented 404."""
+    def mailbox_for(
+        self, key: ApiKey, mailbox_id: str, *, include_removed: bool = False
+    ) -> Mailbox:
+        """The mailbox if the key's allowlist includes it; else the documented 404.
+
+        A mailbox removed from the directory is a 404 too, unless ``include_removed``
+        (the oracle's ground truth: the activity still happened).
+        """
         mailbox = self.mailbox_by_id(mailbox_id)
-        if mailbox is None or not key.allows(mailbox_id):
+        listed = include_removed or self.directory.lists(mailbox_id)
+        if mailbox is None or not key.allows(mailbox_id) or not listed:
             message = f"Mailbox {mailbox_id} was not found or is not allowed for this key."
             raise ApiError(404, message)
         return mailbox
 
     def mailbox_list(self, key: ApiKey) -> list[dict[str, Any]]:
-        """``GET /api/v1/admin/mailboxes``: only the key's allowlisted mailboxes."""
-        return [_mailbox_json(m) for m in self.mailboxes if key.allows(m.mailbox_id)]
+        """``GET /api/v1/admin/mailboxes``: the key's allowlisted mailboxes, as listed now."""
+        return [
+            self._mailbox_json(m)
+            for m in self.mailboxes
+            if key.allows(m.mailbox_id) and self.directory.lists(m.mailbox_id)
+        ]
+
+    def _mailbox_json(self, mailbox: Mailbox) -> dict[str, Any]:
+        listed = self.directory
+        return {
+            "mailboxId": mailbox.mailbox_id,
+            "mailboxName": mailbox.name,
+            "mailboxEmail": mailbox.email,
+            "active": mailbox.active,
+            "timeZone": mailbox.time_zone,
+            "users": [
+                _user_json(u)
+                for u in mailbox.users
+                if listed.lists_user(mailbox.mailbox_id, u.user_id)
+            ],
+            "tags": [
+                _tag_json(t) for t in mailbox.tags if listed.lists_tag(mailbox.mailbox_id, t.tag_id)
+            ],
+        }
 
 
-def _mailbox_json(mailbox: Mailbox) -> dict[str, Any]:
+def _user_json(user: User) -> dict[str, Any]:
     return {
-        "mailboxId": mailbox.mailbox_id,
-        "mailboxName": mailbox.name,
-        "mailboxEmail": mailbox.email,
-        "active": mailbox.active,
-        "timeZone": mailbox.time_zone,
-        "users": [
-            {
-                "userId": u.user_id,
-                "userName": u.name,
-                "userEmail": u.email,
-                "active": u.active,
-            }
-            for u in mailbox.users
-        ],
-        "tags": [
-            {
-                "tagId": t.tag_id,
-                "tagName": t.name,
-                "tagColor": t.color,
-                "active": t.active,
-            }
-            for t in mailbox.tags
-        ],
+        "userId": user.user_id,
+        "userName": user.name,
+        "userEmail": user.email,
+        "active": user.active,
     }
+
+
+def _tag_json(tag: Tag) -> dict[str, Any]:
+    return {"tagId": tag.tag_id, "tagName": tag.name, "tagColor": tag.color, "active": tag.active}

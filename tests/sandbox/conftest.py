@@ -11,9 +11,17 @@ import requests
 from emailgistics_sandbox import FULL_KEY, Sandbox, SandboxControl, SandboxSettings
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 DOCS_MAILBOX = "af412a6c-657f-445b-892c-b6b1fa41ad1b"
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Poll ``condition`` until it holds; fail the test after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
 
 
 class Api:
