@@ -2,10 +2,12 @@
 
 A report partition's state holds its context and ``provisional_from``: the start of
 the first period that was not yet final when it was last verified. A run resumes
-there. The SDK's own incremental bookkeeping (``replication_key_value``, progress
-markers, signposts, a "starting value" taken from start_date) describes something
-else, the last row's timestamp, so it is kept out of the state: a reader of the
-state, or of the logs, sees only where a partition really resumes.
+there. ``verified_at`` (the API's clock then) orders partitions that wait equally
+long; ``runs_in_flight`` (``run_records``) holds runs a later sync may read. The
+SDK's own incremental bookkeeping (``replication_key_value``, progress markers,
+signposts, a "starting value" taken from start_date) describes something else, the
+last row's timestamp, so it is kept out of the state: a reader of the state, or of
+the logs, sees only where a partition really resumes.
 
 WORKAROUND (singer-sdk 0.54): the SDK has no public hooks for these, so this module
 overrides, in one class, the narrowest private methods that do them. Pinned by
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context, Record
 
 BOOKMARK = "provisional_from"
+#: When the partition's last window was verified (the API's clock, UTC).
+VERIFIED_AT = "verified_at"
 #: The SDK's own keys; older versions of this tap left them in state.
 SDK_STATE_KEYS = (
     "replication_key",
@@ -91,7 +95,7 @@ class BookmarkedStream(EmailgisticsStream):
         for key in SDK_STATE_KEYS:
             state.pop(key, None)
         saved = state.get(BOOKMARK)
-        self.logger.info(
+        self.logger.debug(
             "%s, mailbox %s, period %s: resuming from %s",
             self.name,
             context["mailboxId"],

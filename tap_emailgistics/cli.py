@@ -45,7 +45,11 @@ def main() -> None:
         )
 
 
-def _fail(line: str, exit_code: int) -> None:
-    one_line = " ".join(line.split())
-    print(f"tap-emailgistics: error: {one_line}", file=sys.stderr)  # noqa: T201
+def error_line(reason: str) -> str:
+    """The one line a failure ends with: ``tap-emailgistics: error: <reason>``."""
+    return "tap-emailgistics: error: " + " ".join(reason.split())
+
+
+def _fail(reason: str, exit_code: int) -> None:
+    print(error_line(reason), file=sys.stderr)  # noqa: T201
     sys.exit(exit_code)

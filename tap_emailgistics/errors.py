@@ -1,9 +1,16 @@
 """Errors the tap reports as one actionable line, and the exit code of each (``cli.main``).
 
-Exit codes: 0 success; 1 a person must change something (a setting, the key, the
-state, the network path to the API); 2 the API could not deliver complete data this
-time: the bookmark kept every verified window, and rerunning later is the fix (an
-orchestrator may retry automatically); 130 / 143 interrupted by SIGINT / SIGTERM.
+Exit codes: 0 success (a time budget that deferred partitions included); 1 a person
+must change something (a setting, the key, the state, the network path to the API); 2
+the API could not deliver complete data this time: the bookmark kept every verified
+window, and rerunning later is the fix (an orchestrator may retry automatically); 3 some
+partitions failed, every other one was extracted and bookmarked; 130 / 143 interrupted
+by SIGINT / SIGTERM.
+
+Two scopes. Most failures concern the whole account (the key refused, the host
+unreachable, bad settings or state) and stop the sync at once. A ``PartitionError``
+concerns one partition (a report stream's mailbox and period) only: the sync goes on
+with every other partition and ends with exit 3, naming it.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from tap_emailgistics.progress import duration
 
 EXIT_NEEDS_A_PERSON = 1
 EXIT_INCOMPLETE_DATA = 2
+EXIT_PARTITIONS_FAILED = 3
 
 
 class EmailgisticsError(Exception):
@@ -41,8 +49,29 @@ class ApiUnreachableError(EmailgisticsError, FatalAPIError):
     """The API's host never answered: a wrong base_url, or the sandbox not started."""
 
 
+class PartitionError(EmailgisticsError):
+    """A failure of one partition only: the others are extracted, the sync ends with exit 3.
+
+    Its bookmark stays at its last verified window. ``keeps_run``: the run's record in
+    state (``runs_in_flight``) may still be read by the next sync (a run that was merely
+    slow, or whose answers could not be fetched); otherwise the record is dropped and
+    the next sync creates the run afresh.
+    """
+
+    keeps_run: ClassVar[bool] = False
+
+
 class ApiAccessError(EmailgisticsError, FatalAPIError):
     """The API refused the request for a reason retrying cannot fix (400/401/403/404)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        """``status``: the HTTP status of the refusal."""
+        super().__init__(message)
+        self.status = status
+
+
+class MailboxRefusedError(ApiAccessError, PartitionError):
+    """A report POST answered 404: the mailbox left the key's allowlist, or no longer exists."""
 
 
 class ForeignLinkError(EmailgisticsError, FatalAPIError):
@@ -51,6 +80,10 @@ class ForeignLinkError(EmailgisticsError, FatalAPIError):
 
 class MalformedAnswerError(EmailgisticsError, FatalAPIError):
     """An answer the tap cannot read as the documented envelope: it stops, never guesses."""
+
+
+class RunMalformedError(MalformedAnswerError, PartitionError):
+    """An answer of one report run that cannot be trusted: that partition stops, never guesses."""
 
 
 class IncompleteDataError(EmailgisticsError, FatalAPIError):
@@ -63,15 +96,17 @@ class ResultExpiredError(IncompleteDataError):
     """A result page answered 404: results expire 24 hours after their run started."""
 
 
-class RunDeadlineError(IncompleteDataError):
-    """A report run kept running past the configured deadline."""
+class RunDeadlineError(IncompleteDataError, PartitionError):
+    """A report run of one period kept running past the configured deadline."""
+
+    keeps_run: ClassVar[bool] = True  # it may still finish: the next sync reads it
 
 
-class IncompleteResultError(IncompleteDataError):
+class IncompleteResultError(IncompleteDataError, PartitionError):
     """A result's rows disagree with its ``total``, even after re-reading it."""
 
 
-class RunGaveUpError(IncompleteDataError):
+class RunGaveUpError(IncompleteDataError, PartitionError):
     """A window's run could not be completed within its re-creation budget."""
 
 
@@ -90,9 +125,54 @@ class TransportGaveUpError(IncompleteDataError):
             "status and this machine's network."
         )
 
-    def at(self, where: str) -> TransportGaveUpError:
-        """The same failure, naming the report, mailbox, period and window."""
-        return TransportGaveUpError(self.what, self.tries, self.seconds, self.last, where)
+    def at(self, where: str) -> RunTransportGaveUpError:
+        """The same failure of one run's request, naming its report, mailbox, period, window."""
+        return RunTransportGaveUpError(self.what, self.tries, self.seconds, self.last, where)
+
+
+class RunTransportGaveUpError(TransportGaveUpError, PartitionError):
+    """A request of one report run kept failing while the API answered others."""
+
+    keeps_run: ClassVar[bool] = True  # the run itself may be fine
+
+
+class ApiFailingError(IncompleteDataError):
+    """Requests for two partitions in a row kept failing with nothing answered between them."""
+
+
+class PartitionsFailedError(EmailgisticsError):
+    """Some partitions failed; every other one was extracted and its bookmark saved."""
+
+    exit_code: ClassVar[int] = EXIT_PARTITIONS_FAILED
+
+    def __init__(
+        self, message: str, failures: list[tuple[tuple[str, str, str], Exception]]
+    ) -> None:
+        """``failures``: each failed (stream, mailboxId, period) and why."""
+        super().__init__(message)
+        self.failures = failures
+
+
+class RunSlotsTakenError(EmailgisticsError):
+    """A report POST answered 429: the account's run slots are taken, perhaps by another client.
+
+    Nothing was queued. Never repeated by the transport: the scheduler waits
+    ``retry_after`` seconds (None: the API sent none) and lowers its own concurrency.
+    """
+
+    def __init__(self, message: str, retry_after: float | None) -> None:
+        """``retry_after``: the answer's ``Retry-After``, in seconds."""
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PartitionDeferredError(Exception):
+    """The time budget is spent: this partition waits for the next sync (not an error)."""
+
+    def __init__(self, *, parked: bool) -> None:
+        """``parked``: its run was created and is kept in state, to be read next time."""
+        super().__init__("deferred by the time budget")
+        self.parked = parked
 
 
 class RunCreationUncertainError(EmailgisticsError):

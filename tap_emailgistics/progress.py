@@ -1,10 +1,27 @@
-"""What a person watching a sync reads: progress with time left, and one summary per stream."""
+"""What a person reads of a sync at any scale: a heartbeat while runs wait, and summaries.
+
+At INFO a sync says O(streams + minutes) lines, never O(runs): one line per stream at
+its start (the SDK's) and end (``StreamStats.summary``), a heartbeat at most every 30 s
+while the streams wait for runs (``Heartbeat``), and one summary of the whole sync
+(``sync_summary``). Per-run and per-window lines are DEBUG.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from tap_emailgistics.ledger import SyncLedger
+
+LOGGER = logging.getLogger("tap-emailgistics")
+HEARTBEAT_SECONDS = 30.0
+_START_DATE = "start_date"
 
 
 def time_left(progress: int | None, elapsed: float) -> str:
@@ -15,6 +32,15 @@ def time_left(progress: int | None, elapsed: float) -> str:
     return f"about {duration(seconds)} left"
 
 
+def duration(seconds: float) -> str:
+    """``12 s``, ``4.2 min`` or ``1.5 h``: whichever reads best (never ``0 s``)."""
+    if seconds >= 90 * 60:
+        return f"{seconds / 3600:.1f} h"
+    if seconds >= 90:  # noqa: PLR2004 - minutes read better past 90 seconds
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds:.0f} s" if seconds >= 1 else "under 1 s"
+
+
 @dataclass
 class StreamStats:
     """Counts of one stream's work in this sync."""
@@ -23,50 +49,104 @@ class StreamStats:
     rows: int = 0
     runs: int = 0
     attempts: int = 0
+    resumed: int = 0
     requests: int = 0
     rate_limited: int = 0
     resume_points: Counter[str] = field(default_factory=Counter)
 
+    def start(self) -> None:
+        """The stream's first partition begins: its duration counts from now."""
+        self.started = time.monotonic()
+
+    def note_resume_point(self, bookmark: str | None) -> None:
+        """Where one partition's next sync resumes (None: from start_date)."""
+        self.resume_points[bookmark or _START_DATE] += 1
+
     def summary(self, stream: str) -> str:
         """One line: rows, runs, requests, 429s, time, and where partitions resume."""
-        seconds = time.monotonic() - self.started
-        resumes = ", ".join(
-            f"{point} ({count} partition{'s' * (count != 1)})"
-            for point, count in sorted(self.resume_points.items())
-        )
         return (
             f"{stream} summary: {self.rows} rows, {self.runs} runs ({self.attempts} "
             f"attempts), {self.requests} requests, {self.rate_limited} answered 429, "
-            f"{duration(seconds)}; next run resumes from provisional_from "
-            f"{resumes or 'start_date (nothing verified)'}"
+            f"{duration(time.monotonic() - self.started)}; next sync resumes from "
+            f"{resume_points(self.resume_points)}"
         )
 
 
-@dataclass
-class PartitionProgress:
-    """Windows of one partition: how many are done and how long the rest may take."""
+def resume_points(points: Counter[str]) -> str:
+    """``provisional_from 2026-04-30T00:00:00 to 2026-05-01T00:00:00 (150 partitions)``."""
+    if not points:
+        return "the same bookmarks (no partition finished)"
+    counted = sum(n for point, n in points.items() if point != _START_DATE)
+    parts = []
+    if counted:
+        dated = sorted(point for point in points if point != _START_DATE)
+        span = dated[0] if len(dated) == 1 else f"{dated[0]} to {dated[-1]}"
+        parts.append(f"provisional_from {span} ({_partitions(counted)})")
+    if points[_START_DATE]:
+        parts.append(f"start_date ({_partitions(points[_START_DATE])})")
+    return ", ".join(parts)
 
-    windows: int
-    started: float = field(default_factory=time.monotonic)
-    done: int = 0
 
-    def window_done(self) -> str:
-        """``window 2 of 5 verified, partition about 30 s left``."""
-        self.done += 1
-        left = self.windows - self.done
-        if not left:
-            return f"window {self.done} of {self.windows} verified, partition done"
-        per_window = (time.monotonic() - self.started) / self.done
-        return (
-            f"window {self.done} of {self.windows} verified, partition about "
-            f"{duration(per_window * left)} left"
+def _partitions(count: int) -> str:
+    return f"{count} partition{'s' * (count != 1)}"
+
+
+class Heartbeat:
+    """At most one INFO line every ``HEARTBEAT_SECONDS`` while the streams wait for runs."""
+
+    def __init__(
+        self,
+        ledger: SyncLedger,
+        in_flight: Callable[[], int],
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        """``in_flight``: how many runs are started and not yet read."""
+        self.ledger, self.in_flight = ledger, in_flight
+        self.clock = clock or time.monotonic
+        self.started = self._last = self.clock()
+
+    def start(self) -> None:
+        """The sync begins: the first beat comes ``HEARTBEAT_SECONDS`` from now."""
+        self.started = self._last = self.clock()
+
+    def beat(self) -> None:
+        """Log where the sync stands, if the last line is old enough."""
+        now = self.clock()
+        if now - self._last < HEARTBEAT_SECONDS:
+            return
+        self._last = now
+        ledger = self.ledger
+        done, total = ledger.settled, ledger.planned
+        left = ""
+        if done:
+            seconds = (now - self.started) / done * (total - done)
+            left = f", about {duration(seconds)} left" if seconds >= 1 else ""
+        LOGGER.info(
+            "Sync progress: %d of %d partitions done%s, %d runs in flight%s",
+            done,
+            total,
+            ledger.troubles(),
+            self.in_flight(),
+            left,
         )
 
 
-def duration(seconds: float) -> str:
-    """``12 s``, ``4.2 min`` or ``1.5 h``: whichever reads best."""
-    if seconds >= 90 * 60:
-        return f"{seconds / 3600:.1f} h"
-    if seconds >= 90:  # noqa: PLR2004 - minutes read better past 90 seconds
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds:.0f} s"
+def sync_summary(
+    ledger: SyncLedger, stats: Iterable[tuple[str, StreamStats]], seconds: float
+) -> str:
+    """The one line that ends a sync: partitions, rows per stream, runs, requests, time."""
+    stats = list(stats)
+    rows = ", ".join(f"{name} {s.rows}" for name, s in stats if s.rows)
+    points: Counter[str] = Counter()
+    for _, stream_stats in stats:
+        points.update(stream_stats.resume_points)
+    total = sum(s.rows for _, s in stats)
+    return (
+        f"Sync summary: {ledger.verified_count} of {ledger.planned} partitions verified"
+        f"{ledger.troubles()}; {total} rows ({rows or 'none'}); "
+        f"{sum(s.runs for _, s in stats)} runs ({sum(s.attempts for _, s in stats)} attempts, "
+        f"{sum(s.resumed for _, s in stats)} resumed from state); "
+        f"{sum(s.requests for _, s in stats)} requests, "
+        f"{sum(s.rate_limited for _, s in stats)} answered 429; {duration(seconds)}; "
+        f"next sync resumes from {resume_points(points)}"
+    )

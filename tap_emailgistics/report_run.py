@@ -16,13 +16,12 @@ followed ``_links.next`` to a page without one, counted as many rows as any ``to
 said, and read the cutoff from the ``done`` answer (or seen that it carries none).
 An unknown status, a missing field or a surprising shape stops the run with one line.
 
-Re-creating a run is decided here, never by the transport: a run that ended in
-``error`` or whose POST failed (which may have queued a run anyway: an orphan the
-scheduler counts against the cap) is re-created up to ``run_error_retries`` times; an
-expired result (404) up to 3; a result whose rows disagree with its ``total`` once; a
-run resumed from state that is gone once. A re-created run re-sends the tap's own
-request (the documented ``_links.origin.href`` carries no query string, so it would
-lose the field groups); its rows are re-emitted under the same keys, which upserts absorb.
+Re-creating a run is decided here, never by the transport (``recreation``: how often,
+after what wait); it re-sends the tap's own request, since the documented
+``_links.origin.href`` carries no query string. Re-read rows are re-emitted under the
+same keys, which upserts absorb. A failure of this run alone is a ``PartitionError``:
+the sync goes on with the other partitions. A POST answered 429 is no attempt at all:
+the scheduler waits, then sends it again.
 
 Each attempt's requests come from a ``RunPaginator``, the SDK paginator that is the
 run's face: poll ``_links.self`` until done, then follow ``_links.next``. The SDK's own
@@ -36,19 +35,23 @@ import logging
 import random
 import time
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from tap_emailgistics.envelope import Envelope, EnvelopeError, read_envelope
 from tap_emailgistics.errors import (
-    IncompleteResultError,
+    ApiAccessError,
+    MailboxRefusedError,
     MalformedAnswerError,
     ResultExpiredError,
     RunCreationUncertainError,
     RunDeadlineError,
-    RunGaveUpError,
+    RunMalformedError,
+    RunSlotsTakenError,
     TransportGaveUpError,
 )
-from tap_emailgistics.progress import time_left
+from tap_emailgistics.progress import duration, time_left
+from tap_emailgistics.recreation import Recreations, RestartRunError
 from tap_emailgistics.run_paginator import RunPaginator
 from tap_emailgistics.run_types import (
     Answer,
@@ -63,23 +66,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator
     from datetime import datetime
 
+    from tap_emailgistics.run_types import Sender
 
+__all__ = ["ReportRun", "RestartRunError"]
 LOGGER = logging.getLogger("tap-emailgistics")
-_EXPIRY_RETRIES = 3
-_INCOMPLETE_RETRIES = 1
-
-
-class RestartRunError(Exception):
-    """An attempt ended in a way that re-creating the run can fix."""
-
-    def __init__(self, reason: str, budget: str, *, orphan: bool = False) -> None:
-        """``budget``: which re-creation allowance this spends.
-
-        ``orphan``: a run may have been queued that the tap cannot see (a POST that
-        failed after queuing).
-        """
-        super().__init__(reason)
-        self.budget, self.orphan = budget, orphan
 
 
 @dataclass
@@ -108,17 +98,17 @@ class ReportRun:
         policy: PollPolicy,
         error_retries: int,
         resume_href: str | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         """``where`` names report, mailbox, period and window in every message.
 
         ``resume_href``: the results link of a run created by an earlier tap run
         (read from state); the first attempt reads it instead of POSTing.
         """
-        self.create, self.where, self.policy, self.clock = create, where, policy, clock
-        self.budgets = {"error": error_retries, "expiry": _EXPIRY_RETRIES}
-        self.budgets |= {"incomplete": _INCOMPLETE_RETRIES, "gone": 1}
-        self.spent = dict.fromkeys(self.budgets, 0)
+        self.create, self.where, self.policy = create, where, policy
+        self.clock = clock or time.monotonic  # looked up now: tests may replace it
+        self.error_retries = error_retries
+        self.recreations = Recreations(error_retries, policy, self.clock)
         self.rng = random.Random()  # noqa: S311 - jitter, not cryptography
         first = RunRequest("GET", resume_href) if resume_href else create
         self.attempt = _Attempt(0, RunPaginator(self, first))
@@ -148,12 +138,24 @@ class ReportRun:
         """A ``done`` answer has been read (its page waits in ``ready_page``)."""
         return self.attempt.state in {RunState.DONE, RunState.PAGED, RunState.VERIFIED}
 
-    def step(self, send: Callable[[RunRequest], Answer]) -> None:
+    @property
+    def next_creates(self) -> bool:
+        """Its next request creates a run (a POST), as opposed to reading one."""
+        attempt = self.attempt
+        return attempt.started is None and attempt.paginator.current_value.method == "POST"
+
+    def step(self, send: Sender) -> None:
         """Send the attempt's next request (POST, poll or page) and read its answer."""
         attempt = self.attempt
         if attempt.started is None:
             attempt.started = self.clock()
-        answer = self._send(send, attempt.paginator.current_value)
+        try:
+            answer = self._send(send, attempt.paginator.current_value)
+        except RunSlotsTakenError:
+            attempt.started = None  # nothing was queued: the attempt has not begun
+            raise
+        if attempt.paginator.current_value.method == "POST":
+            self.recreations.created()
         envelope = self._read(answer)
         if self.results_href is None:
             self.results_href = envelope.self_href
@@ -166,7 +168,7 @@ class ReportRun:
             attempt.state = RunState.PAGED
 
     def pages(
-        self, send: Callable[[RunRequest], Answer], until_done: Callable[[ReportRun], None]
+        self, send: Sender, until_done: Callable[[ReportRun], None]
     ) -> Generator[Page, None, VerifiedRun]:
         """Yield each page of the run's result; ``until_done`` drives it to ``done``.
 
@@ -191,18 +193,25 @@ class ReportRun:
         """Forget the last answer's rows: the plan keeps every run until the sync ends."""
         self.attempt.envelope, self.ready_page = None, None
 
-    def _send(self, send: Callable[[RunRequest], Answer], request: RunRequest) -> Answer:
+    def _send(self, send: Sender, request: RunRequest) -> Answer:
         try:
-            return send(request)
+            return send(request, self.where)
         except RunCreationUncertainError as lost:
-            raise RestartRunError(str(lost), "error", orphan=True) from lost
+            raise RestartRunError(str(lost), "post", orphan=True) from lost
         except ResultExpiredError as expired:
-            budget = "gone" if self.resumed and self.attempt.number == 0 else "expiry"
-            raise RestartRunError(str(expired), budget) from expired
+            raise RestartRunError(str(expired), self._first_or("expiry")) from expired
         except TransportGaveUpError as gave_up:
             raise gave_up.at(self.where) from None
         except MalformedAnswerError as unreadable:  # e.g. HTML: name the window too
             raise self.malformed(str(unreadable).rstrip(".")) from None
+        except ApiAccessError as refused:
+            if refused.status == HTTPStatus.NOT_FOUND and request.method == "POST":
+                raise MailboxRefusedError(str(refused), refused.status) from None
+            raise
+
+    def _first_or(self, budget: str) -> str:
+        """``gone`` for the first read of a run resumed from state, else ``budget``."""
+        return "gone" if self.resumed and self.attempt.number == 0 else budget
 
     def _schedule_poll(self, progress: int | None) -> None:
         attempt, policy = self.attempt, self.policy
@@ -210,9 +219,9 @@ class ReportRun:
         elapsed = self.clock() - started
         if elapsed > policy.deadline_seconds:
             msg = (
-                f"A report run was still running after {elapsed / 60:.1f} minutes "
-                f"(progress {progress}%; {self.where}): raise run_deadline_minutes, "
-                "or request smaller windows with window_days."
+                f"A report run was still running after {duration(elapsed)} (progress "
+                f"{progress}%; {self.where}): raise run_deadline_minutes, or lower "
+                "rows_per_run for smaller windows."
             )
             raise RunDeadlineError(msg)
         if progress is not None and 0 < progress < 100:  # noqa: PLR2004
@@ -220,7 +229,7 @@ class ReportRun:
         polls_made = attempt.paginator.polls - 1  # the paginator has counted the next one
         wait = policy.wait_for(progress, elapsed, polls_made, self.rng, self.expected_seconds)
         wait = min(wait, max(0.0, policy.deadline_seconds - elapsed) + 1.0)
-        LOGGER.info(
+        LOGGER.debug(
             "Report run at %s%%, %s (%s); next poll in %.1f s",
             progress,
             time_left(progress, elapsed),
@@ -238,7 +247,7 @@ class ReportRun:
             raise self.malformed(str(error)) from None
         if envelope.status == "error":
             msg = f"Report run failed: {envelope.error}"
-            raise RestartRunError(msg, "error")
+            raise RestartRunError(msg, self._first_or("error"))
         if envelope.status == "running" and self.is_done:
             msg = "a run that was done answers 'running' again"
             raise self.malformed(msg)
@@ -274,38 +283,27 @@ class ReportRun:
 
     def restart(self, restart: RestartRunError) -> None:
         """Start a new attempt (re-sending the tap's POST), or give up with one line."""
-        budget = restart.budget
-        self.spent[budget] += 1
-        if self.spent[budget] > self.budgets[budget]:
-            raise self._gave_up(restart)
-        level = logging.INFO if budget == "gone" else logging.WARNING
-        LOGGER.log(
-            level,
-            "%s (%s); re-creating the run (%d of %d)",
-            restart,
-            self.where,
-            self.spent[budget],
-            self.budgets[budget],
-        )
+        wait = self.recreations.admit(restart, self.where, self.rng)
         if restart.orphan:
             self.orphaned_at.append(self.clock())
-        wait = 0.0
-        if budget == "error":  # server trouble: wait as before a poll, then re-create
-            wait = self.policy.wait(self.spent[budget] - 1, self.rng)
+        self._new_attempt(wait)
+
+    def retarget(self, create: RunRequest, where: str) -> None:
+        """Create the run again for another (smaller) window; the late one keeps its slot."""
+        self.orphaned_at.append(self.clock())  # it still runs, unseen: hold its slot
+        self.create, self.where, self.resumed = create, where, False
+        self.recreations = Recreations(self.error_retries, self.policy, self.clock)
+        self._new_attempt(0.0)
+
+    def _new_attempt(self, wait: float) -> None:
         self.due_at = self.clock() + wait
         self.attempt = _Attempt(self.attempt.number + 1, RunPaginator(self, self.create))
         self.results_href, self.ready_page = None, None
+        self.projected_seconds = None
 
-    def _gave_up(self, restart: RestartRunError) -> Exception:
-        attempts = self.attempt.number + 1
-        text = f"{restart} ({self.where}; {attempts} attempts). The bookmark did not move"
-        if restart.budget == "incomplete":
-            return IncompleteResultError(f"{text}: rerun later.")
-        return RunGaveUpError(f"{text}: rerun later, or raise run_error_retries.")
-
-    def malformed(self, problem: str) -> MalformedAnswerError:
+    def malformed(self, problem: str) -> RunMalformedError:
         """The one-line error for an answer the engine cannot trust."""
-        return MalformedAnswerError(
+        return RunMalformedError(
             f"Unexpected answer from the API: {problem} ({self.where}). The bookmark did "
-            "not move; the tap stops rather than guess."
+            "not move; this partition stops rather than guess."
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import random
@@ -42,6 +42,13 @@ class Answer:
     response: requests.Response
     body: object
     api_now: datetime
+
+
+class Sender(Protocol):
+    """Sends one request of a run through the transport; ``where`` names the run in logs."""
+
+    def __call__(self, request: RunRequest, where: str | None = None, /) -> Answer:
+        """The answer to ``request``."""
 
 
 @dataclass(frozen=True)

@@ -1,97 +1,81 @@
-"""Run ahead: keep up to ``max_concurrent_runs`` report runs going, in the order they are read.
+"""Run ahead: keep report runs going within the account's limits, in the order they are read.
 
 The whole extraction plan is known before the first report run: every selected report
-stream's partitions and windows (``ReportStream.plan``). Each window is a ``Ticket``,
-in the order the SDK's streams will read them. A stream reads its runs one at a time
+stream's partitions and windows (``ReportStream.plan``), each window a ``Ticket``, in
+the order the streams will read them. A stream reads its runs one at a time
 (``ReportRun.pages``); while it waits for one (``until_done``), the scheduler starts
 the next tickets' runs and polls every run when its estimated end comes, so the
-waiting overlaps. Records, STATE order and bookmarks stay the stream's, unchanged.
+waiting overlaps. Records, STATE order and bookmarks stay the stream's.
 
-The cap counts every run the tap may have running: runs it created and has not seen
-``done``, plus orphans (a POST that failed after it may have queued a run, which the
-tap cannot see). An orphan holds its slot until the run that replaced it is done, or
-for as long as the longest run of this sync took (``poll_max_seconds`` before any
-finished), since by then it has most likely finished too. At most ``cap - 1`` runs are
-started ahead of the one being read, so ``max_concurrent_runs: 1`` is the sequential
-tap: one run created, polled and paged before the next is created.
+Slots. The cap counts every run the tap may have running: runs it created and has not
+seen ``done``, plus orphans (a POST that failed after it may have queued a run). An
+orphan holds its slot until its replacement is done, or for as long as the longest
+run of this sync took (``orphan_hold`` before any finished). Within the cap, the
+``SlotTarget`` lowers how many the tap runs while another client fills the account
+(POSTs answered 429). At most ``cap - 1`` runs are started ahead of the one being
+read, so ``max_concurrent_runs: 1`` is the sequential tap.
 
-Each run is polled when its progress says it ends (``PollPolicy.wait_for``); before it
-shows any, the shortest run of this sync so far is the estimate, so most runs are
-polled once, when they are done.
+Failures. A failure of one run (``PartitionError``) is kept on its ticket and raised
+when its stream reaches it; no more of that partition's runs are started. A run past
+its deadline whose window spans several periods is re-created as two smaller windows
+instead. Any other failure concerns the whole account and propagates at once.
+
+Time budget. Once spent, no run is created; a claimed ticket that would need a new
+run is deferred, and one still running after the grace is parked (``budget``).
 
 Single-threaded on purpose: all requests go out one after another through the one
-pacer, signals land in the main thread, and a failure of a run started ahead is kept
-on its ticket and raised when its stream reaches it, as if it had run in turn.
+pacer, and signals land in the main thread.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tap_emailgistics.report_run import RestartRunError
+from tap_emailgistics.budget import TimeBudget
+from tap_emailgistics.errors import (
+    PartitionDeferredError,
+    PartitionError,
+    RunDeadlineError,
+    RunSlotsTakenError,
+)
+from tap_emailgistics.recreation import RestartRunError
+from tap_emailgistics.slots import SlotTarget
+from tap_emailgistics.windows import format_local, split_window
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from tap_emailgistics.report_run import ReportRun
-    from tap_emailgistics.run_types import Answer, RunRequest
-    from tap_emailgistics.windows import Window
+    from tap_emailgistics.tickets import PartitionKey, Ticket
 
-#: (stream name, mailboxId, period): one partition of one report stream.
-PartitionKey = tuple[str, str, str]
-
-
-@dataclass(eq=False)
-class Ticket:
-    """One planned window: its run, who sends its requests, and what became of it."""
-
-    partition: PartitionKey
-    window: Window
-    run: ReportRun
-    send: Callable[[RunRequest], Answer]
-    #: Called once the run's results link is known (the resume record in state).
-    on_created: Callable[[Ticket], None] = field(default=lambda _ticket: None)
-    started: bool = False
-    claimed: bool = False
-    finished: bool = False
-    failure: Exception | None = None
-    noted_href: str | None = None
-
-    def orphans_until(self, hold: float) -> list[float]:
-        """When each orphan this ticket may have left running stops holding a slot."""
-        run = self.run
-        return [] if run.is_done else [at + hold for at in run.orphaned_at]
-
-    def slots(self, now: float, hold: float) -> int:
-        """Runs of this ticket the API may count as running at ``now``."""
-        held = sum(1 for until in self.orphans_until(hold) if until > now)
-        return int(self.run.is_running) + held
-
-    @property
-    def needs_slot(self) -> bool:
-        """Its next request creates a run (a POST, or the read of a resumed one)."""
-        return self.run.attempt.started is None and self.failure is None
+LOGGER = logging.getLogger("tap-emailgistics")
 
 
 class RunScheduler:
-    """Starts and polls planned runs within the cap; ``until_done`` is its one entry point."""
+    """Starts and polls planned runs within the limits; ``until_done`` is its one entry point."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - limits and clocks, injected for tests
         self,
         cap: int,
         *,
         orphan_hold: float,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        budget: TimeBudget | None = None,
+        fallback_wait: float = 60.0,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         """``cap``: the most runs this tap may have running at once.
 
         ``orphan_hold``: how long an orphan holds its slot before any run has finished.
+        ``fallback_wait``: the wait after a POST's 429 with no better hint.
         """
-        self.cap, self.clock, self.sleep = cap, clock, sleep
+        # Looked up now, not at import: tests replace time.sleep to skip the waits.
+        self.clock, self.sleep = clock or time.monotonic, sleep or time.sleep
+        self.cap, self.slots = cap, SlotTarget(cap, fallback_wait)
+        self.budget = budget or TimeBudget(None, self.clock)
         self._hold = orphan_hold
         self._longest_run: float | None = None
         self._shortest_run: float | None = None
@@ -101,7 +85,11 @@ class RunScheduler:
         self._planned: set[str] = set()
         self._cursor = 0  # the first ticket never started
         self._live: list[Ticket] = []  # started, not yet finished
-        self._halted = False  # a run started ahead failed: start nothing more ahead
+        #: Until when runs the tap no longer watches may hold a slot (monotonic).
+        self._holds: list[float] = []
+        self._failed: set[PartitionKey] = set()  # start none of their runs any more
+        #: Called while the streams wait for runs (the sync's heartbeat).
+        self.on_wait: Callable[[], None] = lambda: None
 
     def is_planned(self, stream: str) -> bool:
         """Whether ``stream``'s tickets are in the plan."""
@@ -117,11 +105,16 @@ class RunScheduler:
 
     @property
     def drained(self) -> bool:
-        """Every planned run was read to the end."""
+        """Every planned run was read, or will not be read in this sync."""
         return not self._by_run
 
+    @property
+    def in_flight(self) -> int:
+        """Runs started and not yet finished with."""
+        return len(self._active())
+
     def tickets(self, partition: PartitionKey) -> list[Ticket]:
-        """The planned windows of one partition, in order."""
+        """The planned windows of one partition, in order (a split adds one)."""
         return self._by_partition.get(partition, [])
 
     def until_done(self, run: ReportRun) -> None:
@@ -135,20 +128,53 @@ class RunScheduler:
                 raise failure
             if run.is_done:
                 return
+            self._check_budget(ticket)
+            self.on_wait()
             self.sleep(max(0.0, self._next_due(ticket) - self.clock()))
 
     def finish(self, run: ReportRun) -> None:
         """The stream has verified ``run``: it holds no slot and nothing of it is kept."""
-        ticket = self._by_run.pop(id(run))
+        self._settle(self._by_run[id(run)])
+
+    def abandon(self, partition: PartitionKey) -> None:
+        """The partition failed or was deferred: none of its runs are read in this sync.
+
+        Its runs still running are no longer polled (their records stay in state, for
+        the next sync); each holds its slot until its expected end.
+        """
+        self._failed.add(partition)
+        for ticket in self.tickets(partition):
+            ticket.started = True  # never started now, if it was not yet
+            self._settle(ticket)
+
+    def _settle(self, ticket: Ticket) -> None:
+        """Done with ``ticket``: nothing of it is kept, and it is never read."""
+        self._unwatch(ticket)
+        self._by_run.pop(id(ticket.run), None)
+        ticket.run.release()
+
+    def _unwatch(self, ticket: Ticket) -> None:
+        """Poll ``ticket`` no more: what it may still have running holds a slot, unseen."""
+        if ticket.finished:
+            return
         ticket.finished = True
-        run.release()
+        now, run = self.clock(), ticket.run
+        self._holds += [until for until in ticket.orphans_until(self._orphan_hold()) if until > now]
+        if run.is_running and run.attempt.started is not None:
+            expected = run.projected_seconds or self._orphan_hold()
+            self._holds.append(max(now, run.attempt.started + expected))
 
     def _active(self) -> list[Ticket]:
         self._live = [t for t in self._live if not t.finished]
         return self._live
 
+    def _in_use(self, now: float) -> int:
+        hold = self._orphan_hold()
+        self._holds = [until for until in self._holds if until > now]
+        return sum(t.slots(now, hold) for t in self._active()) + len(self._holds)
+
     def _act(self, claimed: Ticket) -> None:
-        """Send every request that is due now: polls first, then new runs within the cap."""
+        """Send every request that is due now: polls first, then new runs within the limits."""
         now = self.clock()
         for ticket in self._active():
             if not ticket.needs_slot and not ticket.run.is_done and ticket.run.due_at <= now:
@@ -157,76 +183,153 @@ class RunScheduler:
             self._step(ticket)
 
     def _admissions(self, claimed: Ticket) -> Iterable[Ticket]:
-        """Tickets that may create their run now: the claimed one first, then ahead."""
+        """Tickets that may send their first request now: the claimed one first, then ahead."""
         while True:
-            active = self._active()
-            now, hold = self.clock(), self._orphan_hold()
-            if sum(t.slots(now, hold) for t in active) >= self.cap:
+            now = self.clock()
+            running = self._in_use(now)
+            if running >= self.cap:
                 return
-            candidate = self._candidate(claimed, active)
+            candidate = self._candidate(claimed, running, now)
             if candidate is None:
                 return
+            if not candidate.started:
+                candidate.started = True
+                self._live.append(candidate)
             yield candidate
 
-    def _candidate(self, claimed: Ticket, active: list[Ticket]) -> Ticket | None:
-        now = self.clock()
-        if claimed.needs_slot:
-            return self._start(claimed) if claimed.run.due_at <= now else None
-        ahead = [t for t in active if t is not claimed and not t.claimed]
-        for ticket in ahead:  # runs started ahead that must be created again
-            if ticket.needs_slot and ticket.run.due_at <= now:
-                return ticket
-        if self._halted or len(ahead) >= self.cap - 1:
-            return None
-        while self._cursor < len(self._order) and self._order[self._cursor].started:
-            self._cursor += 1
-        if self._cursor >= len(self._order):
-            return None
-        return self._start(self._order[self._cursor])
+    def _candidate(self, claimed: Ticket, running: int, now: float) -> Ticket | None:
+        creating = not self.budget.spent() and self.slots.may_create(running, now)
 
-    def _start(self, ticket: Ticket) -> Ticket:
-        if not ticket.started:
-            ticket.started = True
-            self._live.append(ticket)
-        return ticket
+        def ready(ticket: Ticket) -> bool:
+            return ticket.run.due_at <= now and (creating or not ticket.run.next_creates)
+
+        if claimed.needs_slot and not claimed.finished:
+            return claimed if ready(claimed) else None
+        ahead = [t for t in self._active() if not t.claimed]
+        for ticket in ahead:  # runs started ahead that must be created again
+            if ticket.needs_slot and ready(ticket):
+                return ticket
+        if len(ahead) >= self.cap - 1:
+            return None
+        upcoming = self._upcoming()
+        return upcoming if upcoming is not None and ready(upcoming) else None
+
+    def _upcoming(self) -> Ticket | None:
+        """The first ticket never started, of a partition that has not failed."""
+        while self._cursor < len(self._order):
+            ticket = self._order[self._cursor]
+            if not ticket.started and ticket.partition not in self._failed:
+                return ticket
+            self._cursor += 1
+        return None
 
     def _orphan_hold(self) -> float:
         return self._hold if self._longest_run is None else self._longest_run
 
     def _step(self, ticket: Ticket) -> None:
         run = ticket.run
-        was_done, run.expected_seconds = run.is_done, self._shortest_run
+        was_done, creating, run.expected_seconds = run.is_done, run.next_creates, self._shortest_run
         try:
             run.step(ticket.send)
+        except RunSlotsTakenError as full:
+            self._refused(ticket, full)
+            return
         except RestartRunError as restart:
             try:
                 run.restart(restart)
-            except Exception as gave_up:  # noqa: BLE001 - kept, raised when its turn comes
+            except PartitionError as gave_up:
                 self._fail(ticket, gave_up)
-        except Exception as failure:  # noqa: BLE001 - kept, raised when its turn comes
+        except RunDeadlineError as late:
+            if not self._split(ticket, late):
+                self._fail(ticket, late)
+        except PartitionError as failure:
             self._fail(ticket, failure)
-        if run.is_done and not was_done and run.attempt.started is not None:
-            took = self.clock() - run.attempt.started
-            self._longest_run = max(took, self._longest_run or 0.0)  # orphans: err long
-            # Done by now, and by its progress likely sooner (the poll came after its end).
-            ended = min(took, run.projected_seconds or math.inf)
-            self._shortest_run = min(ended, self._shortest_run or ended)
+        if creating and run.results_href is not None:
+            self.slots.created(self._in_use(self.clock()))
+        if run.is_done and not was_done:
+            self._finished_running(ticket)
         if run.results_href is not None and run.results_href != ticket.noted_href:
             ticket.noted_href = run.results_href
             ticket.on_created(ticket)
 
-    def _fail(self, ticket: Ticket, failure: Exception) -> None:
+    def _finished_running(self, ticket: Ticket) -> None:
+        run = ticket.run
+        self.slots.run_finished()
+        if run.attempt.started is None:  # pragma: no cover - a done run was started
+            return
+        took = self.clock() - run.attempt.started
+        self._longest_run = max(took, self._longest_run or 0.0)  # orphans: err long
+        # Done by now, and by its progress likely sooner (the poll came after its end).
+        ended = min(took, run.projected_seconds or math.inf)
+        self._shortest_run = min(ended, self._shortest_run or ended)
+
+    def _refused(self, ticket: Ticket, full: RunSlotsTakenError) -> None:
+        """A POST answered 429: lower the target, and wait before the next POST."""
+        now = self.clock()
+        ends = [
+            t.run.attempt.started + t.run.projected_seconds - now
+            for t in self._active()
+            if t.run.is_running and t.run.attempt.started and t.run.projected_seconds
+        ]
+        wait = full.retry_after if full.retry_after is not None else min(ends, default=None)
+        self.slots.refused(self._in_use(now), now, wait)
+        ticket.run.due_at = self.slots.not_before
+        LOGGER.debug("%s (%s); next POST in %.1f s", full, ticket.run.where, wait or 0.0)
+
+    def _fail(self, ticket: Ticket, failure: PartitionError) -> None:
         ticket.failure = failure
-        ticket.finished = not ticket.claimed
-        if not ticket.claimed:
-            self._halted = True
+        if not ticket.claimed:  # raised when its stream reaches it; start no more of them
+            self._failed.add(ticket.partition)
+            if not failure.keeps_run:
+                ticket.on_dropped(ticket)
+            self._unwatch(ticket)  # its stream still reaches it, and raises the failure
+
+    def _split(self, ticket: Ticket, late: RunDeadlineError) -> bool:
+        """Re-create a late run as two smaller windows; False when it cannot be cut."""
+        halves = split_window(ticket.window, ticket.partition[2])
+        if ticket.spawn is None or halves is None:
+            return False
+        first, second = halves
+        twin = ticket.spawn(second)
+        fresh = ticket.spawn(first)
+        LOGGER.warning(
+            "%s Re-creating it as two windows, %s to %s and %s to %s; the late run may "
+            "hold a slot a while longer.",
+            str(late).split(": raise", maxsplit=1)[0] + ".",
+            *(format_local(w) for w in (first.start, first.end, second.start, second.end)),
+        )
+        ticket.window = first
+        ticket.run.retarget(fresh.run.create, fresh.run.where)
+        self._insert_after(ticket, twin)
+        return True
+
+    def _insert_after(self, ticket: Ticket, twin: Ticket) -> None:
+        at = self._order.index(ticket) + 1
+        self._order.insert(at, twin)
+        self._cursor = min(self._cursor, at)
+        siblings = self._by_partition[ticket.partition]
+        siblings.insert(siblings.index(ticket) + 1, twin)
+        self._by_run[id(twin.run)] = twin
+
+    def _check_budget(self, claimed: Ticket) -> None:
+        """Raise ``PartitionDeferredError`` when the claimed run will not be read in time."""
+        if not self.budget.spent():
+            return
+        run = claimed.run
+        if claimed.needs_slot and run.next_creates:
+            claimed.on_dropped(claimed)  # a record it has is of an attempt never to be read
+            raise PartitionDeferredError(parked=False)
+        if self.budget.grace_over(self._orphan_hold()):
+            raise PartitionDeferredError(parked=True)
 
     def _next_due(self, claimed: Ticket) -> float:
-        """When something is next due: a poll, a re-creation's wait, or a slot an orphan holds."""
+        """When something is next due: a poll, a creation's wait, a freed slot, the grace's end."""
         now, hold, active = self.clock(), self._orphan_hold(), self._active()
         polls = [t.run.due_at for t in active if not t.run.is_done and not t.needs_slot]
         waiting = [t for t in [claimed, *active] if t.needs_slot]
-        creations = [t.run.due_at for t in waiting if t.run.due_at > now]
-        orphans = [u for t in active for u in t.orphans_until(hold) if u > now]
+        creations = [max(t.run.due_at, self.slots.not_before) for t in waiting]
+        orphans = [u for t in active for u in t.orphans_until(hold)]
+        budget = self.budget.wake_times(hold)  # to defer, and to park what is still running
+        due = [at for at in [*polls, *creations, *orphans, *self._holds, *budget] if at > now]
         # Nothing due cannot happen while the claimed run waits; never spin if it does.
-        return min([*polls, *creations, *orphans], default=now + 1.0)
+        return min(due, default=now + 1.0)

@@ -10,6 +10,8 @@ if TYPE_CHECKING:
 
     from tap_emailgistics.api_clock import ApiClock
     from tap_emailgistics.directory import MailboxDirectory
+    from tap_emailgistics.ledger import SyncLedger
+    from tap_emailgistics.progress import Heartbeat
     from tap_emailgistics.run_types import PollPolicy
     from tap_emailgistics.scheduler import RunScheduler
     from tap_emailgistics.settings import Settings
@@ -33,3 +35,6 @@ class TapServices:
     flush_state: Callable[[bool], None]
     #: Partitions verified in this sync, for the ``finality_watermarks`` stream.
     watermarks: WatermarkLog
+    #: What became of each partition (verified, failed, deferred), for the sync's end.
+    ledger: SyncLedger
+    heartbeat: Heartbeat

@@ -11,11 +11,7 @@ from typing import Any
 from jsonschema import Draft7Validator
 
 from tap_emailgistics.errors import SettingsError
-from tap_emailgistics.settings_schema import (
-    CONFIG_SCHEMA,
-    DEFAULT_WINDOW_DAYS,
-    SECRET_SETTINGS,
-)
+from tap_emailgistics.settings_schema import CONFIG_SCHEMA, SECRET_SETTINGS
 from tap_emailgistics.transport.host import base_url_problem
 
 __all__ = ["CONFIG_SCHEMA", "SECRET_SETTINGS", "Settings", "check_settings", "wall_clock"]
@@ -30,7 +26,8 @@ class Settings:
     start: datetime  # naive, mailbox-local wall clock
     end: datetime | None  # naive, mailbox-local wall clock; None = now per mailbox
     periods: tuple[str, ...]
-    window_days: dict[str, int]
+    window_days: dict[str, int]  # only the periods the setting names
+    rows_per_run: int
     filters: dict[str, list[str]]  # setting name -> values (users, domains)
     include_details: bool
     page_size: int
@@ -41,6 +38,7 @@ class Settings:
     max_concurrent_runs: int
     state_interval_seconds: float
     run_deadline_minutes: float
+    time_budget_minutes: float | None
     run_error_retries: int
     rate_limit_wait_seconds: float
 
@@ -58,22 +56,15 @@ def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
 
     if problem := base_url_problem(str(value("base_url"))):
         raise SettingsError(problem)
-    start = wall_clock(config["start_date"], "start_date")
-    end = wall_clock(config["end_date"], "end_date") if config.get("end_date") else None
-    if end is not None and end <= start:
-        msg = (
-            f"Setting end_date ({config['end_date']}) is not after start_date "
-            f"({config['start_date']}): set a later end_date, or remove it to extract "
-            "up to now."
-        )
-        raise SettingsError(msg)
+    start, end = _range(config)
     return Settings(
         base_url=str(value("base_url")).rstrip("/"),
         mailbox_ids=tuple(config["mailbox_ids"]) if config.get("mailbox_ids") else None,
         start=start,
         end=end,
         periods=tuple(dict.fromkeys(value("periods"))),
-        window_days={**DEFAULT_WINDOW_DAYS, **(config.get("window_days") or {})},
+        window_days=dict(config.get("window_days") or {}),
+        rows_per_run=int(value("rows_per_run")),
         filters={name: list(config[name]) for name in ("users", "domains") if config.get(name)},
         include_details=bool(value("include_details")),
         page_size=int(value("page_size")),
@@ -84,9 +75,34 @@ def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
         max_concurrent_runs=int(value("max_concurrent_runs")),
         state_interval_seconds=float(value("state_interval_seconds")),
         run_deadline_minutes=float(value("run_deadline_minutes")),
+        time_budget_minutes=_time_budget(config.get("time_budget_minutes")),
         run_error_retries=int(value("run_error_retries")),
         rate_limit_wait_seconds=float(value("rate_limit_wait_seconds")),
     )
+
+
+def _range(config: dict[str, Any]) -> tuple[datetime, datetime | None]:
+    """``start_date`` and ``end_date`` as wall-clock times, the end after the start."""
+    start = wall_clock(config["start_date"], "start_date")
+    end = wall_clock(config["end_date"], "end_date") if config.get("end_date") else None
+    if end is not None and end <= start:
+        msg = (
+            f"Setting end_date ({config['end_date']}) is not after start_date "
+            f"({config['start_date']}): set a later end_date, or remove it to extract "
+            "up to now."
+        )
+        raise SettingsError(msg)
+    return start, end
+
+
+def _time_budget(minutes: float | None) -> float | None:
+    if minutes is not None and minutes <= 0:
+        msg = (
+            f"Setting time_budget_minutes ({minutes}) must be more than 0: set the minutes "
+            "a sync may create report runs for, or remove it for no limit."
+        )
+        raise SettingsError(msg)
+    return None if minutes is None else float(minutes)
 
 
 def numbers_from_text(config: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from tap_emailgistics.transport.redaction import MIN_SECRET_LENGTH
 from tap_emailgistics.windows import PERIODS
 
 DEFAULT_BASE_URL = "https://c1.emailgistics.com"
-DEFAULT_WINDOW_DAYS = {"hour": 7, "day": 92, "week": 364, "month": 1096}
 
 
 def _window_days() -> th.ObjectType:
@@ -24,8 +23,7 @@ def _window_days() -> th.ObjectType:
                 p,
                 th.IntegerType(minimum=1),
                 title=f"{p.title()} window (days)",
-                description=f"Longest range of one {p} report run, in days "
-                f"(default {DEFAULT_WINDOW_DAYS[p]}).",
+                description=f"Longest range of one {p} report run, in days (no limit unless set).",
             )
             for p in PERIODS
         ),
@@ -153,19 +151,41 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         "work, which the next run reads again. 0 writes one after every verified window.",
     ),
     th.Property(
+        "time_budget_minutes",
+        th.NumberType(minimum=0),
+        title="Time budget (min)",
+        description="Create no new report run after this many minutes; runs already "
+        "created are read if they finish within about one run's length, else kept in the "
+        "state and read by the next sync. The sync then ends with exit 0, and the next "
+        "one starts with the partitions that waited longest. Default: no limit.",
+    ),
+    th.Property(
+        "rows_per_run",
+        th.IntegerType(minimum=1),
+        default=25000,
+        title="Rows per report run",
+        description="Windows are cut so that one report run returns about this many rows, "
+        "estimated from the periods and the mailbox's users (50 sender domains per period "
+        "unless domains is set). A first sync then makes about one run per mailbox, "
+        "report and period. Lower it for runs that take too long.",
+    ),
+    th.Property(
         "run_deadline_minutes",
         th.NumberType(minimum=0),
         default=45,
         title="Run deadline (min)",
-        description="Give up on a report run still running after this many minutes.",
+        description="A report run still running after this many minutes is created "
+        "again as two smaller windows (one of a single period fails its "
+        "mailbox/period).",
     ),
     th.Property(
         "run_error_retries",
         th.IntegerType(minimum=0),
         default=2,
         title="Run error retries",
-        description="How often a report run that ended in status 'error', or whose "
-        "POST failed, is re-created before the mailbox/period fails.",
+        description="How often a report run that ended in status 'error' is re-created "
+        "before its mailbox/period fails (the others go on). A failed POST is re-created "
+        "with backoff for 5 minutes instead.",
     ),
     th.Property(
         "requests_per_minute",
@@ -187,8 +207,8 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         "window_days",
         _window_days(),
         title="Window sizes (days)",
-        description="Longest range per report run, by period. Default: hour 7, "
-        "day 92, week 364, month 1096.",
+        description="Longest range per report run, by period, in days, on top of "
+        "rows_per_run. Default: no limit.",
     ),
 ).to_dict()
 CONFIG_SCHEMA["additionalProperties"] = False

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import logging
 import signal
 import threading
+import time
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -13,8 +15,12 @@ from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 from typing_extensions import override
 
 from tap_emailgistics.api_clock import ApiClock
+from tap_emailgistics.budget import TimeBudget
 from tap_emailgistics.directory import MailboxDirectory
 from tap_emailgistics.errors import RunInterruptedError
+from tap_emailgistics.ledger import SyncLedger
+from tap_emailgistics.priority import stream_order
+from tap_emailgistics.progress import Heartbeat, sync_summary
 from tap_emailgistics.registry import stream_definitions
 from tap_emailgistics.run_types import PollPolicy
 from tap_emailgistics.scheduler import RunScheduler
@@ -32,6 +38,7 @@ from tap_emailgistics.transport.host import ApiHost
 from tap_emailgistics.transport.pacing import RequestPacer
 from tap_emailgistics.transport.redaction import REDACTOR
 from tap_emailgistics.watermarks import WATERMARKS_STREAM, WatermarkLog
+from tap_emailgistics.windows import format_local
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -49,8 +56,10 @@ periods that were still provisional are fetched again).
   tap-emailgistics --config config.json --catalog catalog.json --state state.json
 
 Exit codes: 0 success, 1 a setting/key/file needs fixing, 2 incomplete data this
-time (rerun later), 130/143 interrupted. Errors are one line on stderr.
+time (rerun later), 3 some mailbox/periods failed (the others were extracted),
+130/143 interrupted. Errors are one line on stderr.
 """
+LOGGER = logging.getLogger("tap-emailgistics")
 
 
 class TapEmailgistics(Tap):
@@ -79,6 +88,7 @@ class TapEmailgistics(Tap):
         self._stop_on_signals()
         if validate_config:
             _ = self.services
+            self._order_streams()
 
     def _stop_on_signals(self) -> None:
         # The SDK's handlers write STATE and exit 0, so an orchestrator that stops the
@@ -115,14 +125,38 @@ class TapEmailgistics(Tap):
 
         ``first`` is the stream about to read its first run (it may be synced on its own).
         """
-        scheduler = self.services.scheduler
+        scheduler, ledger = self.services.scheduler, self.services.ledger
         if scheduler.is_planned(first.name):
             return
         streams = [s for s in self.streams.values() if isinstance(s, ReportStream)]
-        streams = [s for s in streams if s.selected or s is first]
-        for stream in streams:
+        for stream in [s for s in streams if s.selected or s is first]:
             if not scheduler.is_planned(stream.name):
                 scheduler.add(stream.name, stream.plan())
+                for context in stream.partitions:
+                    ledger.plan((stream.name, context["mailboxId"], context["period"]))
+
+    def _order_streams(self) -> None:
+        """Report streams longest-waiting first (``priority``), the watermarks last.
+
+        The SDK syncs streams in the order of ``streams`` (by name): this puts them in
+        the order the incoming state says, once, before the sync reads the dict.
+        """
+        streams = super().streams
+        reports = [n for n, s in streams.items() if isinstance(s, ReportStream)]
+        settings, state = self.services.settings, dict(self.state)
+        ordered = stream_order(reports, state, settings.periods, format_local(settings.start))
+        for name in [*ordered, WATERMARKS_STREAM]:
+            if name in streams:
+                streams[name] = streams.pop(name)
+
+    def _end_sync(self) -> None:
+        """One summary line for the whole sync; then exit 3 if partitions failed."""
+        services = self.services
+        stats = [(s.name, s.stats) for s in self.streams.values() if hasattr(s, "stats")]
+        seconds = time.monotonic() - services.heartbeat.started
+        LOGGER.info("%s", sync_summary(services.ledger, stats, seconds))
+        services.ledger.report_deferrals(services.settings.time_budget_minutes)
+        services.ledger.raise_if_failed()
 
     @classmethod
     @override
@@ -142,6 +176,16 @@ class TapEmailgistics(Tap):
     def services(self) -> TapServices:
         """Shared collaborators, built once from checked settings."""
         settings = check_settings(dict(self.config), self.full_config_schema())
+        budget = settings.time_budget_minutes
+        scheduler = RunScheduler(
+            settings.max_concurrent_runs,
+            orphan_hold=settings.poll_max_seconds,
+            budget=TimeBudget(None if budget is None else budget * 60),
+            fallback_wait=settings.rate_limit_wait_seconds,
+        )
+        ledger = SyncLedger()
+        heartbeat = Heartbeat(ledger, lambda: scheduler.in_flight)
+        scheduler.on_wait = heartbeat.beat
         return TapServices(
             settings=settings,
             pacer=RequestPacer(settings.requests_per_minute),
@@ -154,12 +198,12 @@ class TapEmailgistics(Tap):
                 deadline_seconds=settings.run_deadline_minutes * 60,
             ),
             api_clock=ApiClock(),
-            scheduler=RunScheduler(
-                settings.max_concurrent_runs, orphan_hold=settings.poll_max_seconds
-            ),
+            scheduler=scheduler,
             # Late-bound: the writer itself needs these services' settings.
             flush_state=lambda finished: self.state_writer.flush(finished=finished),
             watermarks=WatermarkLog(),
+            ledger=ledger,
+            heartbeat=heartbeat,
         )
 
     @cached_property
@@ -189,5 +233,7 @@ class TapEmailgistics(Tap):
         streams.extend(
             ReportStream(self, d, services, self._plan_runs) for d in stream_definitions()
         )
-        streams.append(FinalityWatermarksStream(self, lambda: self.services.watermarks))
+        streams.append(
+            FinalityWatermarksStream(self, lambda: self.services.watermarks, self._end_sync)
+        )
         return streams

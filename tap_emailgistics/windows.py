@@ -74,21 +74,56 @@ class Window:
         return self.start.strftime(_ISO), (self.end - timedelta(seconds=1)).strftime(_ISO)
 
 
-def cut_windows(start: datetime, end: datetime, period: str, max_days: int) -> list[Window]:
+_FIXED = {"hour": _HOUR, "day": timedelta(days=1), "week": timedelta(days=7)}
+
+
+def advance(start: datetime, period: str, count: int, limit: datetime) -> datetime:
+    """The period start ``count`` periods after ``start`` (a period start), or ``limit``.
+
+    Whichever comes first, so that no count, however large, leaves the calendar.
+    """
+    if period in _FIXED:
+        step = _FIXED[period]
+        return start + step * count if count <= (limit - start) // step else limit
+    months = (limit.year - start.year) * 12 + limit.month - start.month
+    if count > months:
+        return limit
+    carry, month = divmod(start.month - 1 + count, 12)
+    return start.replace(year=start.year + carry, month=month + 1)
+
+
+def cut_windows(
+    start: datetime, end: datetime, period: str, max_periods: int, max_days: int | None = None
+) -> list[Window]:
     """``[start, end)`` rounded out to whole periods and cut into windows.
 
-    Each window spans at most ``max_days`` (but at least one period) and starts and
-    ends on period boundaries.
+    Each window holds at most ``max_periods`` periods and, with ``max_days``, spans at
+    most that many days (but at least one period); windows start and end on period
+    boundaries.
     """
     cursor, last = floor_period(start, period), ceil_period(end, period)
     windows: list[Window] = []
     while cursor < last:
-        boundary = floor_period(cursor + timedelta(days=max_days), period)
-        if boundary <= cursor:
-            boundary = next_period(cursor, period)
+        boundary = advance(cursor, period, max(1, max_periods), last)
+        if max_days is not None:
+            by_days = floor_period(cursor + timedelta(days=max_days), period)
+            boundary = min(boundary, max(by_days, next_period(cursor, period)))
         windows.append(Window(cursor, min(boundary, last)))
         cursor = windows[-1].end
     return windows
+
+
+def split_window(window: Window, period: str) -> tuple[Window, Window] | None:
+    """Two windows of half the periods each (the second may have one more); None for one."""
+    start, end = window.start, window.end
+    if period in _FIXED:
+        count = (end - start) // _FIXED[period]
+    else:
+        count = (end.year - start.year) * 12 + end.month - start.month
+    if count < 2:  # noqa: PLR2004 - one period cannot be cut
+        return None
+    middle = advance(start, period, count // 2, end)
+    return Window(start, middle), Window(middle, end)
 
 
 def format_utc(instant: datetime) -> str:

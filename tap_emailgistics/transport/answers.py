@@ -67,22 +67,25 @@ def refusal(
     if status == HTTPStatus.UNAUTHORIZED:
         return ApiAccessError(
             f"The API key was refused ({detail}): check api_key; it may be mistyped, "
-            "expired or deleted. Create a new key in Emailgistics Admin if needed."
+            "expired or deleted. Create a new key in Emailgistics Admin if needed.",
+            status,
         )
     if status == HTTPStatus.FORBIDDEN:
         return ApiAccessError(
             f"The API key lacks a scope this call needs ({detail}): "
-            "use a key with the `reporting` scope."
+            "use a key with the `reporting` scope.",
+            status,
         )
     if status == HTTPStatus.NOT_FOUND:
         if response.request.method == "GET" and "/results/" in response.url:
             return ResultExpiredError(
                 f"A report result is gone ({detail}): it expired (24 h) or belongs to another key."
             )
-        return ApiAccessError(not_found(response, detail))
+        return ApiAccessError(not_found(response, detail), status)
     if status == HTTPStatus.BAD_REQUEST:
         return ApiAccessError(
             f"The API rejected the request ({detail}): check start_date, end_date, "
-            "periods, users and domains."
+            "periods, users and domains.",
+            status,
         )
-    return ApiAccessError(f"Unexpected answer from the API ({detail}): check base_url.")
+    return ApiAccessError(f"Unexpected answer from the API ({detail}): check base_url.", status)

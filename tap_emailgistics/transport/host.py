@@ -43,6 +43,9 @@ class ApiHost:
         #: Set once any HTTP answer arrived: a connection failure before that is a
         #: configuration problem (wrong host, sandbox not started), not an outage.
         self.answered = False
+        #: A request's tries ran out and nothing has succeeded since: if the next one's
+        #: run out too, the trouble is the API's, not one partition's.
+        self.failing = False
 
     @property
     def origin(self) -> str:

@@ -20,11 +20,12 @@ class RequestPacer:
     def __init__(
         self,
         per_minute: int,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         """Allow ``per_minute`` requests per 60 s."""
-        self.per_minute, self.clock, self.sleep = per_minute, clock, sleep
+        self.per_minute = per_minute
+        self.clock, self.sleep = clock or time.monotonic, sleep or time.sleep
         self._sent: deque[float] = deque()
         self._lock = threading.Lock()
 

@@ -38,6 +38,18 @@ def status_of(exception: object) -> int | None:
     return getattr(response, "status_code", None)
 
 
+def retry_after(response: requests.Response | None) -> float | None:
+    """The answer's ``Retry-After`` in seconds (capped), or None when absent or unreadable."""
+    header = response.headers.get("Retry-After") if response is not None else None
+    if header is None:
+        return None
+    try:
+        return min(_RETRY_CAP_SECONDS, max(0.0, float(header)))
+    except ValueError:
+        LOGGER.debug("Unparsable Retry-After %r", header)
+        return None
+
+
 def retry_wait(exception: object, attempt: int, rate_limit_minimum: float) -> float:
     """How long to wait before repeating a request that failed with ``exception``.
 
@@ -46,13 +58,9 @@ def retry_wait(exception: object, attempt: int, rate_limit_minimum: float) -> fl
     doubling on each further 429: a 2 s retry would only spend the same exhausted minute.
     Anything else: exponential from 2 s.
     """
-    response = getattr(exception, "response", None)
-    header = response.headers.get("Retry-After") if response is not None else None
-    if header is not None:
-        try:
-            return min(_RETRY_CAP_SECONDS, max(0.0, float(header)))
-        except ValueError:
-            LOGGER.debug("Unparsable Retry-After %r", header)
+    told = retry_after(getattr(exception, "response", None))
+    if told is not None:
+        return told
     if status_of(exception) == HTTPStatus.TOO_MANY_REQUESTS:
         doubled = rate_limit_minimum * 2.0 ** min(
             attempt - 1, _RATE_LIMIT_CAP_FACTOR.bit_length() - 1

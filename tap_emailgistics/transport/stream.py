@@ -2,10 +2,12 @@
 
 Every request goes through ``EmailgisticsStream.send``: the URL is checked against
 ``base_url`` once (``get_http_request``; the key never leaves that host), redirects are
-not followed, every attempt is paced, GETs and 429s are repeated with backoff, and a
-failed POST is never re-sent here (it may have queued a run: re-creating one is the
-run engine's decision). A connection failure before the host ever answered is a
-configuration error, reported at once; a request whose tries run out is one line.
+not followed, every attempt is paced, GETs (and their 429s) are repeated with backoff,
+and a POST is never re-sent here: a failed one may have queued a run, and a 429 means
+the account's run slots are taken (re-creating a run, and when, is the run engine's
+decision). A connection failure before the host ever answered is a configuration
+error, reported at once; a request whose tries run out is one line, and one whose tries
+run out right after another's did (nothing answered between them) stops the sync.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
 from tap_emailgistics.errors import (
+    ApiFailingError,
     MalformedAnswerError,
     RunCreationUncertainError,
+    RunSlotsTakenError,
     TransportGaveUpError,
 )
 from tap_emailgistics.progress import StreamStats
@@ -42,6 +46,7 @@ from tap_emailgistics.transport.retry import (
     MAX_TRIES,
     RETRIABLE_ERRORS,
     last_failure,
+    retry_after,
     retry_waits,
 )
 
@@ -52,6 +57,10 @@ if TYPE_CHECKING:
     from singer_sdk import Tap
 
     from tap_emailgistics.services import TapServices
+
+
+#: Pacing waits shorter than this are not worth a log line, even at debug level.
+_NOTABLE_WAIT_SECONDS = 0.05
 
 
 class EmailgisticsStream(RESTStream[Any]):
@@ -80,14 +89,20 @@ class EmailgisticsStream(RESTStream[Any]):
         super().__init__(tap, **kwargs)
         self._services = services
         self.stats = StreamStats()
+        self._sending_for: str | None = None
 
     @property
     def services(self) -> TapServices:
         """Settings, pacer, directory, API host, API clock and poll policy."""
         return self._services()
 
-    def send(self, request: RunRequest) -> Answer:
-        """Send one request through the gate; its JSON body and the API's clock."""
+    def send(self, request: RunRequest, where: str | None = None) -> Answer:
+        """Send one request through the gate; its JSON body and the API's clock.
+
+        ``where`` names the run the request is for (stream, mailbox, window) in the
+        transport's own log lines.
+        """
+        self._sending_for = where
         http = self.get_http_request(page=PageContext(stream_context=None, next_page_token=request))
         prepared = self.build_prepared_request(
             method=http.method,
@@ -102,12 +117,20 @@ class EmailgisticsStream(RESTStream[Any]):
             tries["n"] += 1
             return self._send_once(prepared, context)
 
+        host = self.services.host
         try:
             response = self.request_decorator(attempt)(prepared, None)
         except RETRIABLE_ERRORS as error:
             what = f"{prepared.method} {request_path(prepared)}"
-            seconds = time.monotonic() - started
-            raise TransportGaveUpError(what, tries["n"], seconds, last_failure(error)) from None
+            gave_up = TransportGaveUpError(
+                what, tries["n"], time.monotonic() - started, last_failure(error)
+            )
+            if host.failing:  # twice in a row, nothing answered between: the API's trouble
+                msg = f"{gave_up} The API answered nothing else in between: stopping the sync"
+                raise ApiFailingError(msg) from None
+            host.failing = True
+            raise gave_up from None
+        host.failing = False
         clock = self.services.api_clock
         api_now = clock.observe(response.headers) or clock.now()
         return Answer(response, response_json(response), api_now)
@@ -135,8 +158,8 @@ class EmailgisticsStream(RESTStream[Any]):
         # One attempt, paced: the API counts every attempt against the account's minute.
         waited = self.services.pacer.wait_for_slot()
         self.stats.requests += 1
-        if waited > 0:
-            self.logger.info("Paced %.1f s to stay under requests_per_minute", waited)
+        if waited >= _NOTABLE_WAIT_SECONDS:
+            self.logger.debug("Paced %.1f s to stay under requests_per_minute", waited)
         host = self.services.host
         try:
             response = self.requests_session.send(
@@ -160,6 +183,8 @@ class EmailgisticsStream(RESTStream[Any]):
         status, post = response.status_code, response.request.method == "POST"
         if status == HTTPStatus.TOO_MANY_REQUESTS:  # nothing was queued: safe to repeat
             self.stats.rate_limited += 1
+            if post:  # the account's run slots are taken: the scheduler decides when
+                raise RunSlotsTakenError(describe(response), retry_after(response))
             raise RetriableAPIError(describe(response), response)
         if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             if post:
@@ -218,9 +243,10 @@ class EmailgisticsStream(RESTStream[Any]):
     def backoff_handler(self, details: Details) -> None:
         exception = details.get("exception")
         self.logger.warning(
-            "Retrying in %.1f s (attempt %d of %d): %s",
+            "Retrying in %.1f s (attempt %d of %d%s): %s",
             details.get("wait", 0.0),
             details.get("tries", 0),
             MAX_TRIES,
+            f"; {self._sending_for}" if self._sending_for else f"; {self.name}",
             last_failure(exception) if exception is not None else "request failed",
         )

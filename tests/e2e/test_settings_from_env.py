@@ -35,6 +35,8 @@ FROM_ENVIRONMENT = {
     "max_concurrent_runs": "2",
     "state_interval_seconds": "12.5",
     "run_deadline_minutes": "90",
+    "time_budget_minutes": "0.5",
+    "rows_per_run": "5000",
     "run_error_retries": "4",
     "requests_per_minute": "45",
     "rate_limit_wait_seconds": "75.5",
@@ -78,4 +80,5 @@ def test_given_every_setting_in_the_environment_when_meltano_passes_it_then_the_
     assert (settings.run_deadline_minutes, settings.rate_limit_wait_seconds) == (90, 75.5)
     assert (settings.max_concurrent_runs, settings.state_interval_seconds) == (2, 12.5)
     assert settings.window_days["day"] == 30
+    assert (settings.time_budget_minutes, settings.rows_per_run) == (0.5, 5000)
     assert str(settings.end) == "2026-02-01 00:00:00"

@@ -46,6 +46,12 @@ def error_line(stderr: str) -> str:
     return lines[-1].removeprefix(PREFIX)
 
 
+def failed_partitions(stderr: str) -> list[str]:
+    """The ERROR line of each failed partition, before the error line (exit 3)."""
+    marker = "| Failed: "
+    return [line.split(marker, 1)[1] for line in stderr.splitlines() if marker in line]
+
+
 def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -209,13 +215,16 @@ def test_given_a_malformed_answer_when_run_then_one_line_naming_report_mailbox_a
     control.update_settings(instantRows=1000)  # the POST answers done, with its rows
     control.set_faults([{"kind": "malformed_answer", "shape": shape, "path": REPORTS}])
     run = run_tap(tmp_path, config(sandbox.base_url))
-    assert run.returncode == 1
-    line = error_line(run.stderr)
-    assert line.startswith(f"Unexpected answer from the API: {problem}")
-    # The first report stream of the catalog is the domain report.
-    where = f"mailbox {NEW_YORK}, period day, window "
-    assert f"(domain_performance: report mailboxDomainPerformance, {where}" in line
-    assert line.endswith("The bookmark did not move; the tap stops rather than guess.")
+    assert run.returncode == 3  # every partition fails alone: the sync itself goes on
+    assert error_line(run.stderr).startswith("3 of 3 partitions failed (listed above); ")
+    # The first report stream synced is the domain report (by name, with equal state).
+    line = failed_partitions(run.stderr)[0]
+    where = f"mailbox {NEW_YORK}, period day"
+    assert line.startswith(
+        f"domain_performance, {where}: Unexpected answer from the API: {problem}"
+    )
+    assert f"(domain_performance: report mailboxDomainPerformance, {where}, window " in line
+    assert line.endswith("The bookmark did not move; this partition stops rather than guess.")
     posts = [
         json.dumps([r["path"], r["query"], r["body"]])
         for r in control.requests()
@@ -226,13 +235,16 @@ def test_given_a_malformed_answer_when_run_then_one_line_naming_report_mailbox_a
     assert len(posts) == len(set(posts)) >= 1
 
 
-def test_given_a_run_that_keeps_failing_when_its_budget_is_spent_then_exit_2(
+def test_given_a_run_that_keeps_failing_when_its_budget_is_spent_then_exit_3_naming_it(
     tmp_path: Path, sandbox: Sandbox, control: SandboxControl
 ) -> None:
     control.set_faults([{"kind": "run_error"}])
     run = run_tap(tmp_path, config(sandbox.base_url, run_error_retries=0))
-    assert run.returncode == 2
-    assert "The bookmark did not move: rerun later" in error_line(run.stderr)
+    assert run.returncode == 3
+    assert "partitions failed (listed above)" in error_line(run.stderr)
+    failed = failed_partitions(run.stderr)
+    assert len(failed) == 3
+    assert all("The bookmark did not move: rerun later" in line for line in failed)
 
 
 def test_given_a_partition_with_state_when_resumed_then_logs_and_state_say_provisional_from(
@@ -240,13 +252,17 @@ def test_given_a_partition_with_state_when_resumed_then_logs_and_state_say_provi
 ) -> None:
     first = run_tap(tmp_path, config(sandbox.base_url))
     assert first.returncode == 0
-    second = run_tap(tmp_path, config(sandbox.base_url), state=first.states[-1])
+    debug = {"TAP_EMAILGISTICS_LOGLEVEL": "DEBUG"}  # a line per partition is DEBUG
+    second = run_tap(tmp_path, config(sandbox.base_url), state=first.states[-1], env=debug)
     assert second.returncode == 0
     bookmark = first.states[-1]["bookmarks"]["mailbox_performance"]["partitions"][0]
     assert (
         f"mailbox_performance, mailbox {NEW_YORK}, period day: resuming from "
         f"provisional_from {bookmark['provisional_from']}"
     ) in second.stderr
+    assert f"next sync resumes from provisional_from {bookmark['provisional_from']}" in (
+        first.stderr
+    )
     assert "Starting incremental sync" not in first.stderr + second.stderr
     assert "replication_key_value" not in json.dumps(first.states + second.states)
 

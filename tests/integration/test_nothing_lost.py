@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from emailgistics_sandbox import FULL_KEY, Sandbox, SandboxControl, SandboxSettings
+from tap_emailgistics.errors import PartitionsFailedError
 from tests.inprocess import Sync, sync
 from tests.truth import primary_key
 
@@ -168,21 +169,41 @@ def test_given_a_post_that_fails_after_queuing_when_synced_then_the_engine_recre
     posts = [r for r in control.requests() if r["method"] == "POST"]
     assert [p["status"] for p in posts] == [502, 200]
     assert control.runs()["orphans"] == 1  # the queued run the 502 hid; never read
-    assert "re-creating the run (1 of 2)" in caplog.text
+    assert "; re-creating the run (in " in caplog.text
 
 
-def test_given_posts_that_keep_failing_when_retries_run_out_then_three_posts_not_eight(
+def test_given_four_failed_posts_in_a_row_when_synced_then_recreated_with_backoff_not_given_up(
     sandbox: Sandbox,
     control: SandboxControl,
 ) -> None:
-    control.set_faults([{"kind": "http_error", "status": 503, "method": "POST", "times": 5}])
+    # A short storm: each failed POST may have queued a run, and each such orphan holds
+    # a slot, so the engine re-creates on a time budget rather than a small count.
+    control.set_faults([{"kind": "queue_then_fail", "status": 503, "method": "POST", "times": 4}])
     settings = config(
-        sandbox.base_url, start_date="2026-04-28", end_date="2026-05-01", run_error_retries=2
+        sandbox.base_url, start_date="2026-04-28", end_date="2026-05-01", run_error_retries=0
     )
     done = sync(settings, {"mailbox_performance"})
-    assert done.error is not None
-    assert "bookmark did not move" in str(done.error)
-    assert len([r for r in control.requests() if r["method"] == "POST"]) == 3
+    assert done.error is None
+    posts = [r["status"] for r in control.requests() if r["method"] == "POST"]
+    assert posts == [503, 503, 503, 503, 200]
+    assert control.runs()["orphans"] == 4
+    assert control.runs()["peakRunning"] <= 3  # every orphan held a slot
+    assert [r for r in control.requests() if r["status"] == 429] == []
+    assert len(done.rows("mailbox_performance")) == 3
+
+
+def test_given_posts_that_keep_failing_when_the_time_budget_is_spent_then_the_partition_fails(
+    sandbox: Sandbox, control: SandboxControl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tap_emailgistics.recreation.POST_RETRY_SECONDS", 1.0)
+    control.set_faults([{"kind": "http_error", "status": 503, "method": "POST"}])
+    settings = config(sandbox.base_url, start_date="2026-04-28", end_date="2026-05-01")
+    done = sync(settings, {"mailbox_performance"})
+    assert isinstance(done.error, PartitionsFailedError)
+    [(_, failure)] = done.error.failures
+    assert "failed POSTs: rerun later" in str(failure)
+    assert "bookmark did not move" in str(failure)
+    assert done.bookmarks("mailbox_performance") == {}
 
 
 def test_given_429_without_retry_after_when_rate_limited_then_the_tap_waits_the_minimum(

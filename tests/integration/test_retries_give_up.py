@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from emailgistics_sandbox import Sandbox, SandboxControl
-from tap_emailgistics.errors import EXIT_INCOMPLETE_DATA, TransportGaveUpError
+from tap_emailgistics.errors import (
+    EXIT_INCOMPLETE_DATA,
+    ApiFailingError,
+    PartitionsFailedError,
+    RunTransportGaveUpError,
+)
 from tests.inprocess import sync
 
 from .conftest import NEW_YORK, one_mailbox_config, unlimited
@@ -63,8 +68,9 @@ def test_given_every_try_of_a_poll_fails_when_run_then_a_warning_each_and_one_li
     control.set_faults([{**fault, "path": RESULTS, "method": "GET"}])
     with caplog.at_level(logging.WARNING):
         done = sync(config(sandbox.base_url), {"mailbox_performance"})
-    error = done.error
-    assert isinstance(error, TransportGaveUpError)
+    assert isinstance(done.error, PartitionsFailedError)  # the partition failed alone
+    [(_, error)] = done.error.failures
+    assert isinstance(error, RunTransportGaveUpError)
     text = str(error)
     assert text.startswith("GET /api/v1/reports/results/")
     assert " failed 8 times over " in text
@@ -77,9 +83,14 @@ def test_given_every_try_of_a_poll_fails_when_run_then_a_warning_each_and_one_li
     assert "\n" not in text
     assert error.exit_code == EXIT_INCOMPLETE_DATA
     retries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Retrying")]
-    assert [m.split("(attempt ")[1].split(")")[0] for m in retries] == [
+    assert [m.split("(attempt ")[1].split(";")[0] for m in retries] == [
         f"{n} of 8" for n in range(1, 8)
     ]
+    # Each retry names the run it is for (stream, report, mailbox, period, window).
+    assert all(
+        f"; mailbox_performance: report mailboxPerformance, mailbox {NEW_YORK}" in m
+        for m in retries
+    )
     assert all(r.levelname == "WARNING" for r in caplog.records if r.getMessage() in retries)
     assert done.bookmarks("mailbox_performance") == {}  # nothing verified, nothing moved
 
@@ -117,3 +128,39 @@ def test_given_users_the_mailbox_does_not_have_when_run_then_a_warning_names_the
         )
     ]  # once per mailbox, not once per stream; 'unknown' is a documented id
     assert {row["userId"] for row in done.rows("user_performance")} <= {real, "unknown"}
+
+
+def two_mailboxes(control: SandboxControl, base_url: str) -> dict[str, Any]:
+    ids = [m["mailboxId"] for m in control.mailboxes() if m["active"]][:2]
+    assert ids[0] == NEW_YORK
+    return config(base_url, mailbox_ids=ids)
+
+
+@pytest.mark.usefixtures("no_waiting")
+def test_given_one_mailboxs_results_keep_failing_when_synced_then_only_it_fails(
+    sandbox: Sandbox, control: SandboxControl
+) -> None:
+    control.set_faults(
+        [{"kind": "http_error", "status": 503, "path": RESULTS, "mailbox_id": NEW_YORK}]
+    )
+    settings = two_mailboxes(control, sandbox.base_url)
+    done = sync(settings, {"mailbox_performance"})
+    assert isinstance(done.error, PartitionsFailedError)
+    [(partition, error)] = done.error.failures
+    assert partition == ("mailbox_performance", NEW_YORK, "day")
+    assert isinstance(error, RunTransportGaveUpError)
+    other = settings["mailbox_ids"][1]
+    assert {r["mailboxId"] for r in done.rows("mailbox_performance")} == {other}
+    assert set(done.bookmarks("mailbox_performance")) == {(other, "day")}
+
+
+@pytest.mark.usefixtures("no_waiting")
+def test_given_every_result_read_failing_when_two_partitions_give_up_in_a_row_then_the_sync_stops(
+    sandbox: Sandbox, control: SandboxControl
+) -> None:
+    # The API answers nothing between two give-ups: its trouble, not one partition's.
+    control.set_faults([{"kind": "http_error", "status": 503, "path": RESULTS}])
+    done = sync(two_mailboxes(control, sandbox.base_url), {"mailbox_performance"})
+    assert isinstance(done.error, ApiFailingError)
+    assert done.error.exit_code == EXIT_INCOMPLETE_DATA
+    assert str(done.error).endswith("The API answered nothing else in between: stopping the sync")

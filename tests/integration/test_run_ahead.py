@@ -7,12 +7,10 @@ answers 429 to a fourth running run: its log and its run list are the oracle.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
-import requests
-
-from emailgistics_sandbox import FULL_KEY
 from tests.inprocess import sync
 from tests.truth import REPORT_STREAMS, active_mailbox_ids
 
@@ -93,30 +91,29 @@ def test_given_posts_that_queue_then_fail_when_synced_then_orphans_count_against
     assert_matches_truth(control, [run], config["mailbox_ids"])
 
 
-def test_given_another_client_using_two_slots_when_synced_then_429s_are_waited_out(
+def test_given_another_client_using_two_slots_when_synced_then_rows_right_and_few_429s(
     sandbox: Sandbox, control: SandboxControl, caplog: pytest.LogCaptureFixture
 ) -> None:
-    control.update_settings(runSeconds=1.5)
-    config = two_mailboxes(control, sandbox.base_url)
-    body = {
-        "mailboxId": config["mailbox_ids"][0],
-        "start": "2026-04-01T00:00:00",
-        "end": "2026-04-02T23:59:59",
-        "period": "day",
-    }
-    for _ in range(2):  # the account's other client: two runs the tap knows nothing of
-        answer = requests.post(
-            f"{sandbox.base_url}/api/v1/reports/mailboxPerformance",
-            json=body,
-            headers={"Authorization": f"Bearer {FULL_KEY}"},
-            timeout=10,
-        )
-        assert answer.status_code == 200
-    control.update_settings(runSeconds=0.3)
-    done = sync(config, set(REPORT_STREAMS))
+    # The account's other client keeps two runs going all along (the sandbox's
+    # neighbour): the tap must share the third slot, not keep POSTing into a full account.
+    # (Requests per minute are not what this is about: benchmarks/account_scale.py
+    # measures both limits at once.)
+    control.update_settings(
+        runSeconds=0.3, neighbourRuns=2, neighbourRunSeconds=2, requestsPerMinute=0
+    )
+    config = two_mailboxes(
+        control, sandbox.base_url, window_days={"day": 2}, requests_per_minute=10_000
+    )
+    with caplog.at_level(logging.INFO):
+        done = sync(config, set(REPORT_STREAMS))
     assert done.error is None
-    assert control.runs()["peakRunning"] <= 3  # the API never let more run; the tap waited
-    assert "HTTP 429" in caplog.text
+    runs = control.runs()
+    assert runs["peakRunning"] <= 3
+    log = control.requests()  # the tap's only: the neighbour's are not logged
+    refused = [r for r in log if r["status"] == 429]
+    assert len(refused) <= 0.10 * len(log), (len(refused), len(log))
+    assert control.neighbour()["runsCreated"] > 2  # it kept working meanwhile
+    assert "A report POST was answered 429: the account's run slots" in caplog.text
     run = TapRun.of(0, done.messages)
     assert_matches_truth(control, [run], config["mailbox_ids"])
 

@@ -71,6 +71,13 @@ def make_tap(**overrides: Any) -> TapEmailgistics:
     return TapEmailgistics(config={**CONFIG, **overrides}, validate_config=True)
 
 
+def raise_partition_failure(tap: TapEmailgistics) -> None:
+    """As a whole sync ends (exit 3), but with the partition's own error, for its message."""
+    failures = tap.services.ledger.failures
+    if failures:
+        raise next(iter(failures.values()))
+
+
 @pytest.fixture
 def context() -> dict[str, str]:
     return {"mailboxId": MAILBOX, "period": "month"}

@@ -8,14 +8,17 @@ import pytest
 
 from tap_emailgistics.errors import ApiAccessError
 
-from .conftest import REPORT_URL, RESULT_URL, make_tap, monthly_rows, seed
+from .conftest import REPORT_URL, RESULT_URL, make_tap, monthly_rows, raise_partition_failure, seed
 
 if TYPE_CHECKING:
     import requests_mock as rm
 
 
 def sync(context: dict[str, str]) -> list[dict[str, Any]]:
-    return list(make_tap().streams["mailbox_performance"].get_records(context))
+    tap = make_tap()
+    rows = list(tap.streams["mailbox_performance"].get_records(context))
+    raise_partition_failure(tap)
+    return rows
 
 
 def error(status: int, message: str) -> dict[str, Any]:
@@ -54,16 +57,23 @@ def test_given_a_429_on_the_post_when_sent_then_repeated_after_retry_after(
     context: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A 429 queued nothing, so the transport may repeat the POST itself.
+    # A 429 queued nothing: the scheduler sends the POST again after Retry-After.
     slept: list[float] = []
-    monkeypatch.setattr("time.sleep", slept.append)
+    now = [1000.0]
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr("time.monotonic", lambda: now[0])
+    monkeypatch.setattr("time.sleep", sleep)
     limited = error(429, "Rate limit exceeded.")
     limited["headers"] = {"Retry-After": "7"}
     requests_mock.post(
         REPORT_URL, [limited, {"json": seed("monthly_done", data=monthly_rows(1, 2))}]
     )
     assert len(sync(context)) == 2
-    assert any(7 <= s <= 8 for s in slept)  # Retry-After plus at most 1 s of jitter
+    assert slept == [7.0]  # Retry-After, nothing else waited for
 
 
 @pytest.mark.parametrize(
@@ -81,7 +91,7 @@ def test_given_a_post_that_may_have_queued_when_it_fails_then_the_engine_recreat
     requests_mock.post(REPORT_URL, [failure, {"json": done}])
     assert len(sync(context)) == 1
     assert [r.method for r in requests_mock.request_history].count("POST") == 2
-    assert "re-creating the run (1 of 2)" in caplog.text
+    assert "re-creating the run (in 2 s; failed POSTs are re-created for 5.0 min)" in caplog.text
 
 
 def test_given_a_truncated_poll_when_reading_then_the_get_is_repeated(

@@ -54,7 +54,7 @@ def test_given_any_window_when_cut_then_windows_tile_the_range_on_period_boundar
 ) -> None:
     del zone
     end = start + timedelta(days=span)
-    windows = cut_windows(start, end, period, max_days=7)
+    windows = cut_windows(start, end, period, 10**6, max_days=7)
     assert windows[0].start == floor_period(start, period)
     assert windows[-1].end == ceil_period(end, period)
     assert all(a.end == b.start for a, b in itertools.pairwise(windows))

@@ -8,15 +8,17 @@ import pytest
 
 from tap_emailgistics.errors import ForeignLinkError, RunDeadlineError, RunGaveUpError
 
-from .conftest import REPORT_URL, RESULT_URL, make_tap, monthly_rows, seed
+from .conftest import REPORT_URL, RESULT_URL, make_tap, monthly_rows, raise_partition_failure, seed
 
 if TYPE_CHECKING:
     import requests_mock as rm
 
 
 def records(context: dict[str, str], **overrides: Any) -> list[dict[str, Any]]:
-    stream = make_tap(**overrides).streams["mailbox_performance"]
-    return list(stream.get_records(context))
+    tap = make_tap(**overrides)
+    rows = list(tap.streams["mailbox_performance"].get_records(context))
+    raise_partition_failure(tap)
+    return rows
 
 
 def test_given_running_running_done_next_when_synced_then_every_page_is_read(

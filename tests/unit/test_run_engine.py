@@ -9,7 +9,17 @@ import pytest
 
 from tap_emailgistics.errors import EmailgisticsError
 
-from .conftest import BASE, MAILBOX, MAILBOXES, REPORT_URL, RESULT_URL, make_tap, monthly_rows, seed
+from .conftest import (
+    BASE,
+    MAILBOX,
+    MAILBOXES,
+    REPORT_URL,
+    RESULT_URL,
+    make_tap,
+    monthly_rows,
+    raise_partition_failure,
+    seed,
+)
 
 if TYPE_CHECKING:
     import requests_mock as rm
@@ -20,9 +30,10 @@ LATER = "Fri, 15 May 2026 12:00:00 GMT"
 
 def sync(capsys: pytest.CaptureFixture[str], **overrides: Any) -> list[dict[str, Any]]:
     """Sync mailbox_performance; the Singer messages it wrote, even when it failed."""
-    stream = make_tap(**overrides).streams["mailbox_performance"]
+    tap = make_tap(**overrides)
     try:
-        stream.sync()
+        tap.streams["mailbox_performance"].sync()
+        raise_partition_failure(tap)
     finally:
         out = capsys.readouterr().out
     return [json.loads(line) for line in out.splitlines() if line]

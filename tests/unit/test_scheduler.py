@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from tap_emailgistics.report_run import ReportRun
 from tap_emailgistics.run_types import Answer, PollPolicy, RunRequest
-from tap_emailgistics.scheduler import RunScheduler, Ticket
+from tap_emailgistics.scheduler import RunScheduler
+from tap_emailgistics.tickets import Ticket
 from tap_emailgistics.windows import Window
 
 if TYPE_CHECKING:
@@ -46,7 +47,8 @@ class FakeApi:
         ends = {run: start + self.lengths[int(run)] for run, start in self.started.items()}
         return sum(1 for run, start in self.started.items() if start <= at < ends[run])
 
-    def send(self, request: RunRequest) -> Answer:
+    def send(self, request: RunRequest, where: str | None = None) -> Answer:
+        del where
         if request.method == "POST":
             run = str(cast("dict[str, Any]", request.body)["run"])
             assert self.running(self.now) < 3, "the API would answer 429"

@@ -1,0 +1,276 @@
+"""A whole account: wall time, requests, 429s and log lines against the API's floor.
+
+Run by hand (numbers go in the closing note and the README, never in timed tests):
+
+    .venv/bin/python benchmarks/account_scale.py [--mailboxes 50] [--latency 3] [--quick]
+
+Against the sandbox with its real limits (3 running runs, 100 requests a minute), each
+report run taking L seconds, the three default report streams, day periods:
+
+- *account*: M mailboxes, a first sync (7 days) and, with the clock a day on, the next
+  (R = 3M runs each). The floor is max(ceil(R/3)*L, the minimum requests at the tap's
+  pace of 90/min); the minimum requests are R POSTs + the result pages + the directory.
+- *shared*: the same first sync while another client of the account keeps two runs
+  going (the sandbox's neighbour, runs of 10 L): its floor is R*L, one slot left.
+- *backfill*: 10 mailboxes x 300 days: report runs and requests against a tap that
+  makes one run per partition (R POSTs, one read when done, the pages, the directory).
+- *budget*: 30 mailboxes with ``time_budget_minutes: 0.5`` (a sync needing about 2 min),
+  synced until nothing is deferred: each sync's wall time against budget + 2 L + 10 s,
+  and whether the rows then equal the sandbox's truth.
+
+INFO lines are what a person reads (the SDK's METRIC lines aside).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import io
+import json
+import logging
+import math
+import time
+from contextlib import redirect_stdout
+from dataclasses import dataclass
+from typing import Any
+
+from emailgistics_sandbox import FULL_KEY, Sandbox, SandboxControl, SandboxSettings
+from tap_emailgistics.errors import EmailgisticsError
+from tap_emailgistics.tap import TapEmailgistics
+
+STREAMS = {
+    "mailbox_performance": ("mailboxPerformance", None),
+    "user_performance": ("mailboxUserPerformance", "userId"),
+    "domain_performance": ("mailboxDomainPerformance", "domain"),
+}
+PACE = 90
+PAGE = 500
+
+
+class InfoCounter(logging.Handler):
+    """Counts the INFO (and higher) lines a person would read."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.name.startswith("singer_sdk.metrics"):
+            self.lines += 1
+
+
+@dataclass
+class Sync:
+    seconds: float
+    messages: list[dict[str, Any]]
+    info_lines: int
+    error: str | None
+
+    @property
+    def state(self) -> dict[str, Any]:
+        return next(m["value"] for m in reversed(self.messages) if m["type"] == "STATE")
+
+
+def sync(config: dict[str, Any], state: dict[str, Any] | None = None) -> Sync:
+    counter, tap_logs = InfoCounter(), logging.getLogger("tap-emailgistics")
+    tap_logs.addHandler(counter)  # the tap's loggers and its streams' (children)
+    out, error, started = io.StringIO(), None, time.perf_counter()
+    try:
+        tap = TapEmailgistics(config=config, state=copy.deepcopy(state))
+        with redirect_stdout(out):
+            tap.sync_all()
+    except EmailgisticsError as failed:
+        error = str(failed)
+    finally:
+        tap_logs.removeHandler(counter)
+    messages = [json.loads(line) for line in out.getvalue().splitlines() if line]
+    return Sync(time.perf_counter() - started, messages, counter.lines, error)
+
+
+def config_for(base_url: str, ids: list[str], start: str, **more: object) -> dict[str, Any]:
+    return {
+        "api_key": FULL_KEY,
+        "base_url": base_url,
+        "mailbox_ids": ids,
+        "start_date": start,
+        "periods": ["day"],
+        **more,
+    }
+
+
+@dataclass
+class Traffic:
+    runs: int
+    requests: int
+    minimum: int
+    limited: int
+
+    @classmethod
+    def of(cls, control: SandboxControl, since: int) -> Traffic:
+        runs = [r for r in control.runs()["runs"] if r["key"] == "full"][since:]
+        log = control.requests()
+        pages = sum(max(1, math.ceil(run["rows"] / PAGE)) for run in runs)
+        limited = sum(entry["status"] == 429 for entry in log)  # noqa: PLR2004
+        return cls(len(runs), len(log), len(runs) + pages + 1, limited)
+
+
+def row(label: str, done: Sync, traffic: Traffic, floor: float) -> str:
+    return (
+        f"| {label} | {traffic.runs} | {done.seconds:.0f} s | {floor:.0f} s | "
+        f"{done.seconds / floor:.2f}x | {traffic.requests} | {traffic.minimum} | "
+        f"{traffic.requests / traffic.minimum:.2f}x | {traffic.limited} "
+        f"({traffic.limited / traffic.requests:.1%}) | {done.info_lines} | "
+        f"{'ok' if done.error is None else done.error[:40]} |"
+    )
+
+
+def account(mailboxes: int, latency: float) -> list[str]:
+    settings = SandboxSettings(run_seconds=latency, extra_mailboxes=mailboxes - 3)
+    rows = []
+    with Sandbox(settings) as sandbox:
+        control = SandboxControl(sandbox.base_url)
+        ids = [m["mailboxId"] for m in control.mailboxes() if m["active"]][:mailboxes]
+        config = config_for(sandbox.base_url, ids, "2026-04-24")
+        first = sync(config)
+        traffic = Traffic.of(control, 0)
+        rows.append(row("first sync", first, traffic, floor(traffic, latency)))
+        time.sleep(61)  # the sandbox counts requests per sliding minute: start afresh
+        control.advance(days=1)
+        control.clear_requests()
+        runs_before = len(control.runs()["runs"])
+        second = sync(config, first.state)
+        traffic = Traffic.of(control, runs_before)
+        rows.append(row("+1 day", second, traffic, floor(traffic, latency)))
+    return rows
+
+
+def floor(traffic: Traffic, latency: float) -> float:
+    return max(math.ceil(traffic.runs / 3) * latency, traffic.minimum * 60 / PACE)
+
+
+def shared(mailboxes: int, latency: float) -> str:
+    settings = SandboxSettings(
+        run_seconds=latency,
+        extra_mailboxes=mailboxes - 3,
+        neighbour_runs=2,
+        neighbour_run_seconds=10 * latency,
+    )
+    with Sandbox(settings) as sandbox:
+        control = SandboxControl(sandbox.base_url)
+        ids = [m["mailboxId"] for m in control.mailboxes() if m["active"]][:mailboxes]
+        done = sync(config_for(sandbox.base_url, ids, "2026-04-24"))
+        traffic = Traffic.of(control, 0)
+    return row("first sync, 2 slots taken", done, traffic, traffic.runs * latency)
+
+
+def backfill(latency: float) -> str:
+    with Sandbox(SandboxSettings(run_seconds=latency, extra_mailboxes=7)) as sandbox:
+        control = SandboxControl(sandbox.base_url)
+        ids = [m["mailboxId"] for m in control.mailboxes() if m["active"]][:10]
+        done = sync(config_for(sandbox.base_url, ids, "2025-07-05", end_date="2026-05-01"))
+        traffic = Traffic.of(control, 0)
+    partitions = len(ids) * len(STREAMS)
+    # One run per partition, read once when done (its first page), then its other pages.
+    one_each = partitions + traffic.minimum - traffic.runs
+    return (
+        f"| 10 x 300 days | {partitions} | {traffic.runs} | {traffic.requests} | {one_each} | "
+        f"{traffic.requests / one_each:.2f}x | {traffic.limited} | {done.seconds:.0f} s |"
+    )
+
+
+def budget(mailboxes: int, latency: float) -> list[str]:
+    settings = SandboxSettings(run_seconds=latency, extra_mailboxes=max(0, mailboxes - 3))
+    rows, state = [], None
+    with Sandbox(settings) as sandbox:
+        control = SandboxControl(sandbox.base_url)
+        ids = [m["mailboxId"] for m in control.mailboxes() if m["active"]][:mailboxes]
+        config = config_for(sandbox.base_url, ids, "2026-04-24", time_budget_minutes=0.5)
+        upserted: dict[tuple[Any, ...], dict[str, Any]] = {}
+        limit = 30 + 2 * latency + 10
+        for number in range(1, 11):
+            done = sync(config, state)
+            state = done.state
+            for message in done.messages:
+                if message["type"] == "RECORD" and message["stream"] in STREAMS:
+                    upserted[key(message["stream"], message["record"])] = message["record"]
+            verified = sum(
+                1
+                for stream in STREAMS
+                for p in state["bookmarks"].get(stream, {}).get("partitions", [])
+                if p.get("provisional_from")
+            )
+            rows.append(
+                f"| {number} | {done.seconds:.0f} s | {limit:.0f} s | "
+                f"{'yes' if done.seconds <= limit else 'NO'} | "
+                f"{'ok' if done.error is None else done.error[:40]} | {verified} of "
+                f"{len(ids) * len(STREAMS)} |"
+            )
+            if verified == len(ids) * len(STREAMS) and not any_in_flight(state):
+                break
+        rows.append(f"| rows equal the truth | {equal_truth(control, ids, upserted)} | | | | |")
+    return rows
+
+
+def any_in_flight(state: dict[str, Any]) -> bool:
+    return "runs_in_flight" in json.dumps(state)
+
+
+def key(stream: str, row: dict[str, Any]) -> tuple[Any, ...]:
+    dimension = STREAMS[stream][1]
+    return (stream, row["mailboxId"], row["startDateTimeUtc"], row.get(dimension or ""))
+
+
+def equal_truth(
+    control: SandboxControl, ids: list[str], upserted: dict[tuple[Any, ...], dict[str, Any]]
+) -> str:
+    expected = {}
+    for stream, (report, _) in STREAMS.items():
+        for mailbox in ids:
+            rows = control.truth(
+                report=report,
+                mailboxId=mailbox,
+                period="day",
+                start="2026-04-24T00:00:00",
+                end="2026-05-01T23:59:59",
+                fieldGroup="replyData,closeData",
+            )
+            for truth in rows:
+                expected[key(stream, {**truth, "mailboxId": mailbox})] = truth
+    same = expected.keys() == upserted.keys() and all(
+        {k: upserted[pk].get(k) for k in row} == row for pk, row in expected.items()
+    )
+    return f"{'yes' if same else 'NO'} ({len(upserted)} rows)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mailboxes", type=int, default=50)
+    parser.add_argument("--latency", type=float, default=3.0)
+    parser.add_argument("--budget-mailboxes", type=int, default=30)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI")
+    args = parser.parse_args()
+    mailboxes, latency, budgeted = args.mailboxes, args.latency, args.budget_mailboxes
+    if args.quick:
+        mailboxes, latency, budgeted = 4, 0.3, 4
+    print(
+        "| case | R | wall | floor | wall/floor | requests | minimum | requests/minimum "
+        "| 429s | INFO lines | result |"
+    )
+    print("|---" * 11 + "|")
+    results = [*account(mailboxes, latency), shared(mailboxes, latency)]
+    for line in results:
+        print(line)
+    print()
+    print("| backfill | partitions | runs | requests | one run each | ratio | 429s | wall |")
+    print("|---" * 8 + "|")
+    print(backfill(latency))
+    print()
+    print("| budgeted sync | wall | budget + 2L + 10 s | within | result | verified partitions |")
+    print("|---" * 6 + "|")
+    for line in budget(budgeted, latency):
+        print(line)
+    print(f"summary: {mailboxes} mailboxes, L = {latency:g} s; tables above")
+
+
+if __name__ == "__main__":
+    main()
