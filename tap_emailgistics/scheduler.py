@@ -43,6 +43,7 @@ from tap_emailgistics.errors import (
 )
 from tap_emailgistics.recreation import RestartRunError
 from tap_emailgistics.slots import SlotTarget
+from tap_emailgistics.tickets import TicketPlan
 from tap_emailgistics.windows import format_local, split_window
 
 if TYPE_CHECKING:
@@ -79,11 +80,7 @@ class RunScheduler:
         self._hold = orphan_hold
         self._longest_run: float | None = None
         self._shortest_run: float | None = None
-        self._order: list[Ticket] = []
-        self._by_partition: dict[PartitionKey, list[Ticket]] = {}
-        self._by_run: dict[int, Ticket] = {}
-        self._planned: set[str] = set()
-        self._cursor = 0  # the first ticket never started
+        self.plan = TicketPlan()
         self._live: list[Ticket] = []  # started, not yet finished
         #: Until when runs the tap no longer watches may hold a slot (monotonic).
         self._holds: list[float] = []
@@ -93,20 +90,16 @@ class RunScheduler:
 
     def is_planned(self, stream: str) -> bool:
         """Whether ``stream``'s tickets are in the plan."""
-        return stream in self._planned
+        return self.plan.is_planned(stream)
 
     def add(self, stream: str, tickets: Iterable[Ticket]) -> None:
         """Append one stream's tickets, in the order the stream will read them."""
-        self._planned.add(stream)
-        for ticket in tickets:
-            self._order.append(ticket)
-            self._by_partition.setdefault(ticket.partition, []).append(ticket)
-            self._by_run[id(ticket.run)] = ticket
+        self.plan.add(stream, tickets)
 
     @property
     def drained(self) -> bool:
         """Every planned run was read, or will not be read in this sync."""
-        return not self._by_run
+        return self.plan.drained
 
     @property
     def in_flight(self) -> int:
@@ -115,11 +108,11 @@ class RunScheduler:
 
     def tickets(self, partition: PartitionKey) -> list[Ticket]:
         """The planned windows of one partition, in order (a split adds one)."""
-        return self._by_partition.get(partition, [])
+        return self.plan.tickets(partition)
 
     def until_done(self, run: ReportRun) -> None:
         """Return once ``run`` has a ``done`` answer; meanwhile keep every run moving."""
-        ticket = self._by_run[id(run)]
+        ticket = self.plan.of(run)
         ticket.claimed = True
         while True:
             self._act(ticket)
@@ -134,7 +127,7 @@ class RunScheduler:
 
     def finish(self, run: ReportRun) -> None:
         """The stream has verified ``run``: it holds no slot and nothing of it is kept."""
-        self._settle(self._by_run[id(run)])
+        self._settle(self.plan.of(run))
 
     def abandon(self, partition: PartitionKey) -> None:
         """The partition failed or was deferred: none of its runs are read in this sync.
@@ -150,7 +143,7 @@ class RunScheduler:
     def _settle(self, ticket: Ticket) -> None:
         """Done with ``ticket``: nothing of it is kept, and it is never read."""
         self._unwatch(ticket)
-        self._by_run.pop(id(ticket.run), None)
+        self.plan.read(ticket)
         ticket.run.release()
 
     def _unwatch(self, ticket: Ticket) -> None:
@@ -211,17 +204,8 @@ class RunScheduler:
                 return ticket
         if len(ahead) >= self.cap - 1:
             return None
-        upcoming = self._upcoming()
+        upcoming = self.plan.upcoming(self._failed)
         return upcoming if upcoming is not None and ready(upcoming) else None
-
-    def _upcoming(self) -> Ticket | None:
-        """The first ticket never started, of a partition that has not failed."""
-        while self._cursor < len(self._order):
-            ticket = self._order[self._cursor]
-            if not ticket.started and ticket.partition not in self._failed:
-                return ticket
-            self._cursor += 1
-        return None
 
     def _orphan_hold(self) -> float:
         return self._hold if self._longest_run is None else self._longest_run
@@ -300,16 +284,8 @@ class RunScheduler:
         )
         ticket.window = first
         ticket.run.retarget(fresh.run.create, fresh.run.where)
-        self._insert_after(ticket, twin)
+        self.plan.insert_after(ticket, twin)
         return True
-
-    def _insert_after(self, ticket: Ticket, twin: Ticket) -> None:
-        at = self._order.index(ticket) + 1
-        self._order.insert(at, twin)
-        self._cursor = min(self._cursor, at)
-        siblings = self._by_partition[ticket.partition]
-        siblings.insert(siblings.index(ticket) + 1, twin)
-        self._by_run[id(twin.run)] = twin
 
     def _check_budget(self, claimed: Ticket) -> None:
         """Raise ``PartitionDeferredError`` when the claimed run will not be read in time."""

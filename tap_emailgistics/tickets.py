@@ -1,4 +1,4 @@
-"""A planned window of a partition, with its report run and what became of it."""
+"""Planned windows: each one's report run and what became of it, and the plan they form."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from tap_emailgistics.report_run import ReportRun
     from tap_emailgistics.run_types import Sender
@@ -57,3 +57,62 @@ class Ticket:
     def needs_slot(self) -> bool:
         """Its next request creates a run (a POST, or the read of a resumed one)."""
         return self.run.attempt.started is None and self.failure is None
+
+
+class TicketPlan:
+    """Every planned ticket in reading order, found by partition and by run."""
+
+    def __init__(self) -> None:
+        """Start with nothing planned."""
+        self._order: list[Ticket] = []
+        self._by_partition: dict[PartitionKey, list[Ticket]] = {}
+        self._by_run: dict[int, Ticket] = {}  # the tickets still to be read
+        self._planned: set[str] = set()
+        self._cursor = 0  # the first ticket never started
+
+    def add(self, stream: str, tickets: Iterable[Ticket]) -> None:
+        """Append one stream's tickets, in the order the stream will read them."""
+        self._planned.add(stream)
+        for ticket in tickets:
+            self._order.append(ticket)
+            self._by_partition.setdefault(ticket.partition, []).append(ticket)
+            self._by_run[id(ticket.run)] = ticket
+
+    def is_planned(self, stream: str) -> bool:
+        """Whether ``stream``'s tickets are in the plan."""
+        return stream in self._planned
+
+    def tickets(self, partition: PartitionKey) -> list[Ticket]:
+        """One partition's tickets, in order (a split adds one as it goes)."""
+        return self._by_partition.get(partition, [])
+
+    def of(self, run: ReportRun) -> Ticket:
+        """The ticket of ``run``, which is still to be read."""
+        return self._by_run[id(run)]
+
+    def read(self, ticket: Ticket) -> None:
+        """``ticket`` will not be read (again) in this sync."""
+        self._by_run.pop(id(ticket.run), None)
+
+    @property
+    def drained(self) -> bool:
+        """Every ticket was read, or will not be read in this sync."""
+        return not self._by_run
+
+    def upcoming(self, skipped: set[PartitionKey]) -> Ticket | None:
+        """The first ticket never started, of a partition not in ``skipped``."""
+        while self._cursor < len(self._order):
+            ticket = self._order[self._cursor]
+            if not ticket.started and ticket.partition not in skipped:
+                return ticket
+            self._cursor += 1
+        return None
+
+    def insert_after(self, ticket: Ticket, twin: Ticket) -> None:
+        """Plan ``twin`` right after ``ticket`` (the second half of a split window)."""
+        at = self._order.index(ticket) + 1
+        self._order.insert(at, twin)
+        self._cursor = min(self._cursor, at)
+        siblings = self._by_partition[ticket.partition]
+        siblings.insert(siblings.index(ticket) + 1, twin)
+        self._by_run[id(twin.run)] = twin

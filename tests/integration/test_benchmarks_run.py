@@ -21,6 +21,7 @@ ROOT = Path(__file__).parents[2]
         ("run_ahead.py", ["--latencies", "0.3", "--days", "3", "--caps", "3", "1"]),
         ("state_output.py", ["--quick"]),
         ("row_cost.py", ["--rows", "500", "2000"]),
+        ("account_scale.py", ["--quick"]),
     ],
 )
 def test_given_a_benchmark_when_run_small_then_it_prints_its_table_and_summary(

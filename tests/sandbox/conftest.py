@@ -14,6 +14,13 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
 DOCS_MAILBOX = "af412a6c-657f-445b-892c-b6b1fa41ad1b"
+#: 100 daily rows of the docs' mailbox.
+DAYS = {
+    "mailboxId": DOCS_MAILBOX,
+    "start": "2026-01-01T00:00:00",
+    "end": "2026-04-10T23:59:59",
+    "period": "day",
+}
 
 
 def wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> None:

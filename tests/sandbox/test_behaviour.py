@@ -20,14 +20,7 @@ from emailgistics_sandbox import (
 )
 from emailgistics_sandbox.cli import build_parser
 
-from .conftest import DOCS_MAILBOX, Api
-
-DAYS = {
-    "mailboxId": DOCS_MAILBOX,
-    "start": "2026-01-01T00:00:00",
-    "end": "2026-04-10T23:59:59",
-    "period": "day",
-}  # 100 daily rows
+from .conftest import DAYS, DOCS_MAILBOX, Api
 
 
 def test_given_a_slow_run_when_polled_then_progress_rises_until_done() -> None:

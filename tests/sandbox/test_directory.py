@@ -65,28 +65,19 @@ def test_given_a_restored_mailbox_when_listing_and_posting_then_it_is_back(
     assert api.post("mailboxPerformance", DAYS).status_code == 200
 
 
-def test_given_a_removed_user_when_listing_then_only_that_user_is_gone(
-    api: Api,
-    control: SandboxControl,
+@pytest.mark.parametrize(
+    ("kind", "id_field", "other"), [("users", "userId", "tags"), ("tags", "tagId", "users")]
+)
+def test_given_a_removed_user_or_tag_when_listing_then_only_that_one_is_gone(
+    api: Api, control: SandboxControl, kind: str, id_field: str, other: str
 ) -> None:
     before = listed(api)[DOCS_MAILBOX]
-    gone = before["users"][0]["userId"]
-    control.remove_from_directory(DOCS_MAILBOX, user_id=gone)
+    gone = before[kind][1][id_field]
+    removal = {"user_id": gone} if kind == "users" else {"tag_id": gone}
+    control.remove_from_directory(DOCS_MAILBOX, **removal)
     after = listed(api)[DOCS_MAILBOX]
-    assert after["users"] == before["users"][1:]
-    assert after["tags"] == before["tags"]
-
-
-def test_given_a_removed_tag_when_listing_then_only_that_tag_is_gone(
-    api: Api,
-    control: SandboxControl,
-) -> None:
-    before = listed(api)[DOCS_MAILBOX]
-    gone = before["tags"][1]["tagId"]
-    control.remove_from_directory(DOCS_MAILBOX, tag_id=gone)
-    after = listed(api)[DOCS_MAILBOX]
-    assert after["tags"] == [before["tags"][0], *before["tags"][2:]]
-    assert after["users"] == before["users"]
+    assert after[kind] == [before[kind][0], *before[kind][2:]]
+    assert after[other] == before[other]
 
 
 def test_given_a_removed_user_when_reporting_then_its_activity_is_still_counted(

@@ -10,17 +10,11 @@ import pytest
 from emailgistics_sandbox import Sandbox, SandboxControl, SandboxSettings
 from emailgistics_sandbox.cli import build_parser, settings_from
 
-from .conftest import DOCS_MAILBOX, Api
+from .conftest import DAYS, Api
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-DAYS = {
-    "mailboxId": DOCS_MAILBOX,
-    "start": "2026-01-01T00:00:00",
-    "end": "2026-04-10T23:59:59",
-    "period": "day",
-}  # 100 daily rows
 TWO_DAYS = {**DAYS, "end": "2026-01-02T23:59:59"}
 
 

@@ -19,16 +19,16 @@ from hypothesis import strategies as st
 from tap_emailgistics.errors import RunSlotsTakenError
 from tap_emailgistics.ledger import SyncLedger
 from tap_emailgistics.progress import Heartbeat
-from tap_emailgistics.report_run import ReportRun
 from tap_emailgistics.run_types import Answer, PollPolicy, RunRequest
-from tap_emailgistics.scheduler import RunScheduler
 from tap_emailgistics.slots import SlotTarget
-from tap_emailgistics.tickets import Ticket
-from tap_emailgistics.windows import Window
+
+from .test_scheduler import planned
 
 if TYPE_CHECKING:
     import pytest
     import requests
+
+    from tap_emailgistics.scheduler import RunScheduler
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 POLICY = PollPolicy(initial_seconds=0.5, max_seconds=30, jitter=0, deadline_seconds=3600)
@@ -98,24 +98,7 @@ class SharedApi:
 
 
 def sync(api: SharedApi, runs: int) -> RunScheduler:
-    scheduler = RunScheduler(CAP, orphan_hold=30, clock=api.clock, sleep=api.sleep)
-    day = NOW.replace(tzinfo=None)
-    tickets = [
-        Ticket(
-            ("stream", "mailbox", "day"),
-            Window(day, day),
-            ReportRun(
-                RunRequest("POST", body={"run": i}),
-                f"run {i}",
-                policy=POLICY,
-                error_retries=0,
-                clock=api.clock,
-            ),
-            api.send,
-        )
-        for i in range(runs)
-    ]
-    scheduler.add("stream", tickets)
+    scheduler, tickets = planned(runs, CAP, api.send, api.clock, api.sleep)
     for ticket in tickets:
         assert [page.rows for page in ticket.run.pages(api.send, scheduler.until_done)] == [[]]
         scheduler.finish(ticket.run)

@@ -22,7 +22,11 @@ from tap_emailgistics.tickets import Ticket
 from tap_emailgistics.windows import Window
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import requests
+
+    from tap_emailgistics.run_types import Sender
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 POLICY = PollPolicy(initial_seconds=2, max_seconds=30, jitter=0, deadline_seconds=3600)
@@ -67,25 +71,33 @@ class FakeApi:
         return Answer(cast("requests.Response", None), body, NOW)
 
 
-def plan(api: FakeApi, cap: int) -> tuple[RunScheduler, list[Ticket]]:
-    scheduler = RunScheduler(cap, orphan_hold=30, clock=api.clock, sleep=api.sleep)
+def planned(
+    runs: int, cap: int, send: Sender, clock: Callable[[], float], sleep: Callable[[float], None]
+) -> tuple[RunScheduler, list[Ticket]]:
+    """A scheduler with ``runs`` one-window tickets, run ``i`` POSTing ``{"run": i}``."""
+    scheduler = RunScheduler(cap, orphan_hold=30, clock=clock, sleep=sleep)
+    day = NOW.replace(tzinfo=None)
     tickets = [
         Ticket(
             ("stream", "mailbox", "day"),
-            Window(NOW.replace(tzinfo=None), NOW.replace(tzinfo=None)),
+            Window(day, day),
             ReportRun(
                 RunRequest("POST", body={"run": i}),
                 f"run {i}",
                 policy=POLICY,
                 error_retries=0,
-                clock=api.clock,
+                clock=clock,
             ),
-            api.send,
+            send,
         )
-        for i in range(len(api.lengths))
+        for i in range(runs)
     ]
     scheduler.add("stream", tickets)
     return scheduler, tickets
+
+
+def plan(api: FakeApi, cap: int) -> tuple[RunScheduler, list[Ticket]]:
+    return planned(len(api.lengths), cap, api.send, api.clock, api.sleep)
 
 
 def read_all(api: FakeApi, scheduler: RunScheduler, tickets: list[Ticket]) -> None:
