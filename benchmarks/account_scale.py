@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emailgistics_sandbox import FULL_KEY, Sandbox, SandboxControl, SandboxSettings
-from tap_emailgistics.errors import EmailgisticsError
+from tap_emailgistics.errors import EmailgisticsError, SyncStoppedError
 from tap_emailgistics.tap import TapEmailgistics
 
 STREAMS = {
@@ -82,6 +82,8 @@ def sync(config: dict[str, Any], state: dict[str, Any] | None = None) -> Sync:
             tap.sync_all()
     except EmailgisticsError as failed:
         error = str(failed)
+    except SyncStoppedError as stopped:  # a failure of the whole account
+        error = str(stopped.error)
     finally:
         tap_logs.removeHandler(counter)
     messages = [json.loads(line) for line in out.getvalue().splitlines() if line]

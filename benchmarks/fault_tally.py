@@ -16,7 +16,7 @@ from contextlib import redirect_stdout
 from typing import Any
 
 from emailgistics_sandbox import FULL_KEY, Sandbox, SandboxControl, SandboxSettings
-from tap_emailgistics.errors import EmailgisticsError
+from tap_emailgistics.errors import EmailgisticsError, SyncStoppedError
 from tap_emailgistics.tap import TapEmailgistics
 
 STREAMS = {
@@ -68,6 +68,8 @@ def run_case(faults: list[dict[str, Any]], switches: dict[str, Any]) -> dict[str
                 TapEmailgistics(config=config).sync_all()
         except EmailgisticsError as raised:
             error = str(raised)[:60]
+        except SyncStoppedError as stopped:  # a failure of the whole account
+            error = str(stopped.error)[:60]
         seconds = time.monotonic() - started
         control.set_faults([])
         log = control.requests()

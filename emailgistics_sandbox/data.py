@@ -4,6 +4,8 @@ Every report is aggregated from the same message list, so the reports agree with
 each other. Activity is modelled as timestamped events (received, initiated,
 assigned, replies, closes); each metric of a bucket depends only on the events inside
 that bucket, which is what makes a bucket final once the cutoff has passed its end.
+Messages also carry a stable id and, for some, a snooze: what the message detail report
+shows of each message (see message_detail.py).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import random
 import uuid
 from bisect import bisect_left
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,6 +26,8 @@ ACTIVITY_END = datetime(2027, 1, 1, tzinfo=UTC)
 DOCS_MAILBOX_ID = "af412a6c-657f-445b-892c-b6b1fa41ad1b"
 
 CLOSE_KINDS = ("archived", "deleted", "junk", "sentItems")
+SNOOZE_PROBABILITY = 0.15
+_SNOOZE_HOURS = (1, 4, 24, 72)
 _DOMAINS = (
     "contoso.com",
     "fabrikam.com",
@@ -76,6 +81,7 @@ class Event:
 class Message:
     """One conversation's activity in a mailbox."""
 
+    message_id: str  # stable across sandboxes with the same seed
     domain: str
     conversation_start: datetime
     user_id: str | None  # final owner; None = activity with no identifiable user
@@ -88,6 +94,8 @@ class Message:
     close_business_minutes: float | None
     close_user_minutes: float | None
     close_in_sla: bool
+    snoozed_at: datetime | None = None  # UTC; the snooze ends at snoozed_until or a close
+    snoozed_until: datetime | None = None
 
 
 @dataclass
@@ -103,6 +111,8 @@ class Mailbox:
     tags: list[Tag]
     events: list[Event] = field(default_factory=list)
     _event_times: list[datetime] = field(default_factory=list)
+    _timelines: dict[str, list[Event]] | None = None
+    messages_made: int = 0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -114,6 +124,17 @@ class Mailbox:
         low = bisect_left(self._event_times, start)
         high = bisect_left(self._event_times, end)
         return self.events[low:high]
+
+    def timeline(self, message_id: str) -> list[Event]:
+        """Every event of one message, in time order."""
+        if self._timelines is None:
+            # Built on first use: only the message detail report needs it, and a
+            # sandbox with many extra mailboxes should not start slower for it.
+            timelines: dict[str, list[Event]] = defaultdict(list)
+            for event in self.events:
+                timelines[event.message.message_id].append(event)
+            self._timelines = dict(timelines)
+        return self._timelines[message_id]
 
     def seal(self) -> None:
         """Sort events and index their times for range look-ups."""
@@ -220,26 +241,8 @@ def _move_to_second_hours(rng: random.Random, mailbox: Mailbox, domain: str) -> 
 def _add_message(
     rng: random.Random, mailbox: Mailbox, at: datetime, domain: str | None = None
 ) -> None:
-    users = mailbox.users
-    owner = rng.choice(users).user_id if rng.random() < 0.85 else None
-    replied = rng.random() < 0.8
-    elapsed = round(rng.uniform(3, 600), 1) if replied else None
-    close_kind = rng.choice(CLOSE_KINDS) if rng.random() < 0.75 else None
-    close_elapsed = round(rng.uniform(30, 2_000), 1) if close_kind else None
-    message = Message(
-        domain=domain or rng.choice(_DOMAINS),
-        conversation_start=at - timedelta(days=rng.choice((0, 0, 0, 1, 3, 9))),
-        user_id=owner,
-        reply_elapsed_minutes=elapsed,
-        reply_business_minutes=round(elapsed * rng.uniform(0.3, 0.9), 1) if elapsed else None,
-        reply_user_minutes=round(elapsed * rng.uniform(0.1, 0.8), 1) if elapsed else None,
-        reply_in_sla=bool(elapsed is not None and elapsed < 240),
-        close_kind=close_kind,
-        close_elapsed_minutes=close_elapsed,
-        close_business_minutes=round(close_elapsed * 0.6, 1) if close_elapsed else None,
-        close_user_minutes=round(close_elapsed * 0.4, 1) if close_elapsed else None,
-        close_in_sla=bool(close_elapsed is not None and close_elapsed < 1_440),
-    )
+    message = _new_message(rng, mailbox, at, domain)
+    owner, elapsed = message.user_id, message.reply_elapsed_minutes
     outbound = rng.random() < 0.08
     events = mailbox.events
     events.append(Event(at, "initiated" if outbound else "received", message))
@@ -253,5 +256,58 @@ def _add_message(
         for extra in range(rng.choice((0, 0, 1, 2))):
             later = reply_at + timedelta(minutes=45 * (extra + 1))
             events.append(Event(later, "additionalReply", message, owner))
-    if close_elapsed is not None:
-        events.append(Event(at + timedelta(minutes=close_elapsed), "closed", message, owner))
+    if message.close_elapsed_minutes is not None:
+        closed_at = at + timedelta(minutes=message.close_elapsed_minutes)
+        events.append(Event(closed_at, "closed", message, owner))
+
+
+def _new_message(
+    rng: random.Random, mailbox: Mailbox, at: datetime, domain: str | None
+) -> Message:
+    # The draws keep their order: the same seed must give the same data set as before.
+    owner = rng.choice(mailbox.users).user_id if rng.random() < 0.85 else None
+    replied = rng.random() < 0.8
+    elapsed = round(rng.uniform(3, 600), 1) if replied else None
+    close_kind = rng.choice(CLOSE_KINDS) if rng.random() < 0.75 else None
+    close_elapsed = round(rng.uniform(30, 2_000), 1) if close_kind else None
+    message_id = _next_message_id(mailbox)
+    closed_at = None if close_elapsed is None else at + timedelta(minutes=close_elapsed)
+    snoozed_at, snoozed_until = _snooze(message_id, at, closed_at)
+    return Message(
+        message_id=message_id,
+        domain=domain or rng.choice(_DOMAINS),
+        conversation_start=at - timedelta(days=rng.choice((0, 0, 0, 1, 3, 9))),
+        user_id=owner,
+        reply_elapsed_minutes=elapsed,
+        reply_business_minutes=round(elapsed * rng.uniform(0.3, 0.9), 1) if elapsed else None,
+        reply_user_minutes=round(elapsed * rng.uniform(0.1, 0.8), 1) if elapsed else None,
+        reply_in_sla=bool(elapsed is not None and elapsed < 240),
+        close_kind=close_kind,
+        close_elapsed_minutes=close_elapsed,
+        close_business_minutes=round(close_elapsed * 0.6, 1) if close_elapsed else None,
+        close_user_minutes=round(close_elapsed * 0.4, 1) if close_elapsed else None,
+        close_in_sla=bool(close_elapsed is not None and close_elapsed < 1_440),
+        snoozed_at=snoozed_at,
+        snoozed_until=snoozed_until,
+    )
+
+
+def _next_message_id(mailbox: Mailbox) -> str:
+    # Derived from the mailbox and a counter, not drawn from the generator: drawing
+    # would shift every later draw and change every report of the data set.
+    mailbox.messages_made += 1
+    return str(uuid.uuid5(uuid.UUID(mailbox.mailbox_id), f"message:{mailbox.messages_made}"))
+
+
+def _snooze(
+    message_id: str, received: datetime, closed: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    # Dice of the message's own, for the same reason as its id. A close ends a snooze,
+    # so a snooze that would start after the close never happens.
+    dice = random.Random(message_id)
+    if dice.random() >= SNOOZE_PROBABILITY:
+        return None, None
+    start = received + timedelta(minutes=dice.randrange(10, 240))
+    if closed is not None and start >= closed:
+        return None, None
+    return start, start + timedelta(hours=dice.choice(_SNOOZE_HOURS))

@@ -120,10 +120,15 @@ class ReportResult:
 
     def cutoff_local(self, zone_name: str) -> str | None:
         """``dataCutoffTimestamp`` in the documented format (trailing ``.0``)."""
-        if self.cutoff_utc is None:
-            return None
-        local = self.cutoff_utc.astimezone(ZoneInfo(zone_name)).replace(tzinfo=None)
-        return local.strftime("%Y-%m-%dT%H:%M:%S") + ".0"
+        return local_cutoff(self.cutoff_utc, zone_name)
+
+
+def local_cutoff(cutoff_utc: datetime | None, zone_name: str) -> str | None:
+    """A UTC cutoff as ``dataCutoffTimestamp``: mailbox-local wall clock, trailing ``.0``."""
+    if cutoff_utc is None:
+        return None
+    local = cutoff_utc.astimezone(ZoneInfo(zone_name)).replace(tzinfo=None)
+    return local.strftime("%Y-%m-%dT%H:%M:%S") + ".0"
 
 
 def run_report(query: ReportQuery, visible_until: datetime) -> ReportResult:

@@ -71,16 +71,17 @@ def build_report_query(  # noqa: PLR0913 - the request's parts plus who asks
         period=body["period"],
         start=start,
         end=end,
-        groups=_groups(query, spec.groups, spec.default_group),
-        users=_string_list(body, "users"),
-        domains=_lowered(_string_list(body, "domains")),
-        include_details=_flag(query, "includeDetails"),
+        groups=field_groups(query, spec.groups, spec.default_group),
+        users=string_list(body, "users"),
+        domains=lowered(string_list(body, "domains")),
+        include_details=query_flag(query, "includeDetails"),
         sparse=state.settings.sparse_rows,
         ambiguous_end=state.settings.ambiguous_end,
     )
 
 
-def _groups(query: dict[str, str], known: dict[str, Any], default: str) -> tuple[str, ...]:
+def field_groups(query: dict[str, str], known: dict[str, Any], default: str) -> tuple[str, ...]:
+    """The ``fieldGroup`` names asked for, in the report's order; unknown ones are a 400."""
     names = [g.strip() for g in query.get("fieldGroup", default).split(",") if g.strip()]
     unknown = [g for g in names if g not in known]
     if unknown or not names:
@@ -88,14 +89,16 @@ def _groups(query: dict[str, str], known: dict[str, Any], default: str) -> tuple
     return tuple(sorted(set(names), key=list(known).index))
 
 
-def _flag(query: dict[str, str], name: str) -> bool:
+def query_flag(query: dict[str, str], name: str) -> bool:
+    """A ``true``/``false`` query parameter (default false); anything else is a 400."""
     raw = query.get(name, "false").lower()
     if raw not in {"true", "false"}:
         raise ApiError(400, f"Parameter {name!r} must be true or false.")
     return raw == "true"
 
 
-def _string_list(body: dict[str, Any], name: str) -> tuple[str, ...] | None:
+def string_list(body: dict[str, Any], name: str) -> tuple[str, ...] | None:
+    """An optional body array of strings; omitted or empty is None (no filter)."""
     value = body.get(name)
     if value is None or value == []:
         return None
@@ -104,7 +107,8 @@ def _string_list(body: dict[str, Any], name: str) -> tuple[str, ...] | None:
     return tuple(value)
 
 
-def _lowered(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
+def lowered(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """Lower-cased values without duplicates, for case-insensitive matching."""
     return None if values is None else tuple(dict.fromkeys(v.lower() for v in values))
 
 

@@ -68,8 +68,8 @@ class BookmarkedStream(EmailgisticsStream):
         msg = (
             f"The state of {self.name} for mailbox {context['mailboxId']}, period "
             f"{context['period']} has {BOOKMARK} {saved!r}, which is not a date-time: "
-            "the state file was edited or damaged. Clear this stream's state (meltano "
-            "state clear) to re-extract from start_date, or correct the value."
+            "the state file was edited or damaged. Clear this stream's state (README: "
+            "Clearing one stream's state) to re-extract from start_date, or correct the value."
         )
         raise StateError(msg)
 

@@ -16,11 +16,15 @@ with every other partition and ends with exit 3, naming it.
 from __future__ import annotations
 
 import signal
-from typing import ClassVar
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, ClassVar
 
 from singer_sdk.exceptions import FatalAPIError
 
 from tap_emailgistics.progress import duration
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 EXIT_NEEDS_A_PERSON = 1
 EXIT_INCOMPLETE_DATA = 2
@@ -180,6 +184,31 @@ class RunCreationUncertainError(EmailgisticsError):
 
     Never retried by the transport: re-creating a run is the run engine's decision.
     """
+
+
+class SyncStoppedError(BaseException):
+    """A failure of the whole account on its way out of a stream's sync.
+
+    The SDK logs "An unhandled error occurred while syncing '<stream>'" for any
+    ``Exception`` that leaves a stream, naming whichever stream was reading at the time,
+    although what failed is the account (the key, the API, the settings), not that
+    stream. A ``BaseException`` passes that handler unlogged; ``cli.main`` says what
+    happened in its one line.
+    """
+
+    def __init__(self, error: EmailgisticsError) -> None:
+        """Carry ``error``, the failure itself."""
+        super().__init__(str(error))
+        self.error = error
+
+
+@contextmanager
+def stopping_the_sync() -> Iterator[None]:
+    """Let a failure of the whole account leave a stream's sync as ``SyncStoppedError``."""
+    try:
+        yield
+    except EmailgisticsError as error:
+        raise SyncStoppedError(error) from error
 
 
 class RunInterruptedError(BaseException):

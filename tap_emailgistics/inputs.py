@@ -22,7 +22,8 @@ _KIND = {"--config": "Config", "--state": "State", "--catalog": "Catalog"}
 _FIX = {
     "--config": "fix or regenerate it (meltano writes it for you on `meltano run`)",
     "--state": "it may have been cut off by a crash or a full disk: restore a good copy, "
-    "or clear the state (meltano state clear <state id>) to re-extract from start_date",
+    "or clear the pipeline's state (meltano state clear <state id>) to re-extract "
+    "from start_date",
     "--catalog": "regenerate it with --discover (meltano select / meltano run do this)",
 }
 

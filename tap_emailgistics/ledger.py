@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tap_emailgistics.errors import PartitionsFailedError
+from tap_emailgistics.progress import duration
 
 if TYPE_CHECKING:
     from tap_emailgistics.errors import PartitionError
@@ -84,10 +85,10 @@ class SyncLedger:
             return
         parked = sum(self.deferrals.values())
         LOGGER.info(
-            "Time budget of %s min spent: %d partitions wait for the next sync (%d with a "
+            "Time budget of %s spent: %d partitions wait for the next sync (%d with a "
             "run kept in state to be read then, %d not started); the next sync starts with "
             "the partitions that waited longest.",
-            f"{budget_minutes:g}",
+            duration((budget_minutes or 0) * 60),
             len(self.deferrals),
             parked,
             len(self.deferrals) - parked,

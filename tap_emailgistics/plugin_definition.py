@@ -8,6 +8,7 @@ checks the committed file and ``meltano.yml`` against it.
 from __future__ import annotations
 
 import sys
+from importlib.metadata import metadata
 from typing import Any
 
 import yaml
@@ -58,14 +59,23 @@ def meltano_settings() -> list[dict[str, Any]]:
     return settings
 
 
+def project_urls() -> dict[str, str]:
+    """``[project.urls]`` of the installed distribution (pyproject.toml): name -> URL."""
+    entries = metadata("tap-emailgistics").get_all("Project-URL") or []
+    return dict(entry.split(", ", 1) for entry in entries)
+
+
 def plugin_definition() -> dict[str, Any]:
     """The extractor's definition in Meltano's plugin format."""
+    urls = project_urls()
     return {
         "name": TapEmailgistics.name,
         "namespace": "tap_emailgistics",
         "variant": "tap-emailgistics",
         "label": "Emailgistics",
         "description": TapEmailgistics.__doc__,
+        "repo": urls["Repository"],
+        "docs": urls["Documentation"],
         # Not on PyPI: installed from a clone or a git URL that the project names once
         # (in its .env), e.g. EMAILGISTICS_TAP_PIP_URL=git+https://<host>/tap-emailgistics.git
         "pip_url": "$EMAILGISTICS_TAP_PIP_URL",

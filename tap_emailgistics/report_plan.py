@@ -141,7 +141,8 @@ class PlannedReportStream(BookmarkedStream):
                 f"{period} says {BOOKMARK} {format_local(bookmark)}, which is after the API's now "
                 f"({format_local(api_now)} in {zone.key}): the state comes from a machine "
                 "with a wrong clock or was edited, and periods before it may be missing. "
-                "Clear this stream's state (meltano state clear) to re-extract from start_date."
+                "Clear this stream's state (README: Clearing one stream's state) to re-extract "
+                "from start_date."
             )
             raise StateError(msg)
         return bookmark, end

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from dataclasses import dataclass
@@ -14,7 +15,15 @@ from tap_emailgistics.errors import SettingsError
 from tap_emailgistics.settings_schema import CONFIG_SCHEMA, SECRET_SETTINGS
 from tap_emailgistics.transport.host import base_url_problem
 
-__all__ = ["CONFIG_SCHEMA", "SECRET_SETTINGS", "Settings", "check_settings", "wall_clock"]
+__all__ = [
+    "CONFIG_SCHEMA",
+    "SECRET_SETTINGS",
+    "Settings",
+    "check_settings",
+    "numbers_from_text",
+    "wall_clock",
+]
+LOGGER = logging.getLogger("tap-emailgistics")
 
 
 @dataclass(frozen=True)
@@ -47,15 +56,21 @@ def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
     """Validate ``config`` against ``schema`` and the rules between settings."""
     config = numbers_from_text(config, schema)
     errors = sorted(Draft7Validator(schema).iter_errors(config), key=lambda e: list(e.path))
-    if errors:
-        raise SettingsError(_explain(errors[0], schema))
+    problems = list(dict.fromkeys(_explain(error, schema) for error in errors))
+    if len(problems) > 1:  # one line each, then the one error line
+        for problem in problems:
+            LOGGER.error("%s", problem)
+        msg = f"{len(problems)} settings need fixing (each on a line above)."
+        raise SettingsError(msg)
+    if problems:
+        raise SettingsError(problems[0])
 
     def value(name: str) -> Any:  # noqa: ANN401 - the setting's own type
         default = schema["properties"][name].get("default")
         return config[name] if config.get(name) is not None else default
 
-    if problem := base_url_problem(str(value("base_url"))):
-        raise SettingsError(problem)
+    if unsafe := base_url_problem(str(value("base_url"))):
+        raise SettingsError(unsafe)
     start, end = _range(config)
     return Settings(
         base_url=str(value("base_url")).rstrip("/"),
@@ -135,6 +150,11 @@ def _explain(error: Any, schema: dict[str, Any]) -> str:  # noqa: ANN401 - a jso
         name = error.message.split("'")[1]
         return f"Setting {name} is required: set it in your config or meltano.yml."
     where = ".".join(str(p) for p in error.path) or "config"
+    if where == "base_url" and error.validator == "pattern":
+        return (
+            f"Setting base_url ({error.instance}) is not just a scheme and host: give "
+            "e.g. https://c1.emailgistics.com, without a path (leave out /api/v1) or query."
+        )
     if where == "api_key" and error.validator == "minLength":
         return (
             f"Setting api_key has {len(error.instance)} characters, too few for an "

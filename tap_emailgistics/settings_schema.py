@@ -14,6 +14,8 @@ from tap_emailgistics.transport.redaction import MIN_SECRET_LENGTH
 from tap_emailgistics.windows import PERIODS
 
 DEFAULT_BASE_URL = "https://c1.emailgistics.com"
+#: The SDK's own name for the setting (``Stream.emit_activate_version_messages``).
+ACTIVATE_VERSION_SETTING = "emit_activate_version_messages"
 
 
 def _window_days() -> th.ObjectType:
@@ -202,6 +204,16 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         title="Rate-limit wait (s)",
         description="Wait after a 429 that carries no Retry-After, doubling on each "
         "further 429. The API docs ask for at least a minute.",
+    ),
+    th.Property(
+        ACTIVATE_VERSION_SETTING,
+        th.BooleanType,
+        default=True,
+        title="Delete what the directory drops",
+        description="Send ACTIVATE_VERSION with the full-table directory streams "
+        "(mailboxes, mailbox_users, mailbox_tags), so that a loader that processes it "
+        "(target-postgres: activate_version and add_record_metadata) flags or deletes "
+        "the mailboxes, users and tags the API no longer lists. Report streams never.",
     ),
     th.Property(
         "window_days",

@@ -7,6 +7,7 @@ import logging
 import signal
 import threading
 import time
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -14,6 +15,7 @@ from singer_sdk import Stream, Tap
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 from typing_extensions import override
 
+from tap_emailgistics.absent_mailboxes import last_verified, warn_absent
 from tap_emailgistics.api_clock import ApiClock
 from tap_emailgistics.budget import TimeBudget
 from tap_emailgistics.directory import MailboxDirectory
@@ -25,7 +27,12 @@ from tap_emailgistics.registry import stream_definitions
 from tap_emailgistics.run_types import PollPolicy
 from tap_emailgistics.scheduler import RunScheduler
 from tap_emailgistics.services import TapServices
-from tap_emailgistics.settings import CONFIG_SCHEMA, SECRET_SETTINGS, check_settings
+from tap_emailgistics.settings import (
+    CONFIG_SCHEMA,
+    SECRET_SETTINGS,
+    check_settings,
+    numbers_from_text,
+)
 from tap_emailgistics.state_output import CoalescingStateWriter, CountingSingerWriter
 from tap_emailgistics.streams.mailboxes import (
     MailboxesStream,
@@ -38,7 +45,7 @@ from tap_emailgistics.transport.host import ApiHost
 from tap_emailgistics.transport.pacing import RequestPacer
 from tap_emailgistics.transport.redaction import REDACTOR
 from tap_emailgistics.watermarks import WATERMARKS_STREAM, WatermarkLog
-from tap_emailgistics.windows import format_local
+from tap_emailgistics.windows import format_local, format_utc
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -51,7 +58,7 @@ sender-domain reply/close performance, extracted incrementally by finality (only
 periods that were still provisional are fetched again).
 
 \b
-  tap-emailgistics --about                  every setting, with its description
+  tap-emailgistics --about --format=markdown  every setting, with its description
   tap-emailgistics --config config.json --discover > catalog.json
   tap-emailgistics --config config.json --catalog catalog.json --state state.json
 
@@ -75,14 +82,37 @@ class TapEmailgistics(Tap):
         PluginCapabilities.STREAM_MAPS,
         PluginCapabilities.FLATTENING,
         PluginCapabilities.STRUCTURED_LOGGING,
+        TapCapabilities.ACTIVATE_VERSION,
     ]
 
     #: Counts what is written, so STATE can be coalesced (``state_output``).
     message_writer_class = CountingSingerWriter
 
-    def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:  # noqa: ANN401
-        """Check settings ourselves, so a bad one is one actionable line (see cli.py)."""
-        super().__init__(*args, validate_config=False, **kwargs)
+    def __init__(
+        self,
+        *args: Any,  # noqa: ANN401 - the SDK's own
+        config: Any = None,  # noqa: ANN401 - a dict, a path or paths, as the SDK takes
+        validate_config: bool = True,
+        parse_env_config: bool = False,
+        **kwargs: Any,  # noqa: ANN401 - the SDK's own
+    ) -> None:
+        """Check settings ourselves, so a bad one is one actionable line (see cli.py).
+
+        Numbers given as text (Meltano's ``kind: string``) are numbers before the SDK
+        sees the config, and a whole config is checked first, so the SDK never warns
+        "Config validation failed" about what the tap accepts, or before its own line.
+        """
+        if isinstance(config, dict):
+            config = numbers_from_text(config, self.full_config_schema())
+            if validate_config and not parse_env_config:
+                check_settings(config, self.full_config_schema())
+        super().__init__(
+            *args,
+            config=config,
+            validate_config=False,
+            parse_env_config=parse_env_config,
+            **kwargs,
+        )
         for name in SECRET_SETTINGS:
             REDACTOR.add(self.config.get(name))
         self._stop_on_signals()
@@ -129,23 +159,49 @@ class TapEmailgistics(Tap):
         if scheduler.is_planned(first.name):
             return
         streams = [s for s in self.streams.values() if isinstance(s, ReportStream)]
+        if not any(scheduler.is_planned(s.name) for s in streams):
+            self._check_before_sync([s.name for s in streams])
         for stream in [s for s in streams if s.selected or s is first]:
             if not scheduler.is_planned(stream.name):
                 scheduler.add(stream.name, stream.plan())
                 for context in stream.partitions:
                     ledger.plan((stream.name, context["mailboxId"], context["period"]))
 
+    def _check_before_sync(self, report_streams: list[str]) -> None:
+        """Say once what concerns the whole sync.
+
+        A start date in the future, and mailboxes the state knows that the default
+        selection no longer has.
+        """
+        settings, directory = self.services.settings, self.services.directory
+        # Every mailbox zone is within 14 h of UTC: past this, no mailbox has begun.
+        latest_local = self.services.api_clock.now() + timedelta(hours=14)
+        if settings.start > latest_local.replace(tzinfo=None):
+            LOGGER.warning(
+                "Setting start_date (%s) is after the API's now (%s): there is nothing "
+                "to extract yet. Check the date.",
+                format_local(settings.start),
+                format_utc(self.services.api_clock.now()),
+            )
+        if settings.mailbox_ids is None:  # a configured list is checked up front instead
+            listed = {m["mailboxId"]: m for m in directory.mailboxes()}
+            known = last_verified(dict(self.state), report_streams)
+            warn_absent(known, directory.selected_ids(None), listed)
+
     def _order_streams(self) -> None:
-        """Report streams longest-waiting first (``priority``), the watermarks last.
+        """Report streams longest-waiting first (``priority``); the directory, the watermarks.
 
         The SDK syncs streams in the order of ``streams`` (by name): this puts them in
-        the order the incoming state says, once, before the sync reads the dict.
+        the order the incoming state says, once, before the sync reads the dict. The
+        directory streams go after the reports: their ACTIVATE_VERSION (which the SDK
+        sends before their rows) then comes moments before the end of the input.
         """
         streams = super().streams
         reports = [n for n, s in streams.items() if isinstance(s, ReportStream)]
         settings, state = self.services.settings, dict(self.state)
         ordered = stream_order(reports, state, settings.periods, format_local(settings.start))
-        for name in [*ordered, WATERMARKS_STREAM]:
+        directory = [MailboxesStream.name, MailboxUsersStream.name, MailboxTagsStream.name]
+        for name in [*ordered, *directory, WATERMARKS_STREAM]:
             if name in streams:
                 streams[name] = streams.pop(name)
 

@@ -10,14 +10,14 @@ partition's last window was verified, so it never claims more finality than the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tap_emailgistics.finality import parse_cutoff
 from tap_emailgistics.windows import format_local, format_utc, period_end_utc, to_utc
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from zoneinfo import ZoneInfo
 
 WATERMARKS_STREAM = "finality_watermarks"
@@ -35,7 +35,7 @@ class VerifiedPartition:
     extracted_until: datetime  # local end of the last window read
     cutoff: str | None  # as the API sent it, from the done answer
     api_now: datetime  # the API's clock then (aware, UTC)
-    verified_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    verified_at: datetime  # the API's clock when the partition was done (aware, UTC)
 
     def row(self) -> dict[str, Any]:
         """The ``finality_watermarks`` record."""

@@ -9,7 +9,7 @@ from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from typing import Any
 
-from tap_emailgistics.errors import EmailgisticsError
+from tap_emailgistics.errors import EmailgisticsError, SyncStoppedError
 from tap_emailgistics.tap import TapEmailgistics
 
 
@@ -74,5 +74,7 @@ def sync(
             tap.sync_all()
     except EmailgisticsError as raised:
         error = raised
+    except SyncStoppedError as stopped:  # a failure of the whole account (see errors)
+        error = stopped.error
     messages = [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
     return Sync(messages, error)

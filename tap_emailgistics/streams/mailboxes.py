@@ -1,4 +1,13 @@
-"""``mailboxes``, ``mailbox_users`` and ``mailbox_tags``: the mailbox directory."""
+"""``mailboxes``, ``mailbox_users`` and ``mailbox_tags``: the mailbox directory.
+
+Full-table streams: every sync sends all the API lists, and, unless
+``emit_activate_version_messages`` is off, an ACTIVATE_VERSION message, so that a
+loader that processes it (target-postgres with ``activate_version`` and
+``add_record_metadata``) flags or deletes the rows the API no longer lists: a mailbox
+offboarded or removed from the key's allowlist, a deleted user or tag. The SDK sends it
+before the stream's records, so the tap syncs these streams last (``TapEmailgistics``):
+the loader reads their records and drains at the end of the input moments later.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +16,25 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from singer_sdk import Stream
 from typing_extensions import override
 
-from tap_emailgistics.errors import MalformedAnswerError
+from tap_emailgistics.errors import MalformedAnswerError, stopping_the_sync
 from tap_emailgistics.extras import ExtraFieldKeeper
 from tap_emailgistics.run_types import RunRequest
 from tap_emailgistics.schemas import STREAM_SCHEMA
+from tap_emailgistics.settings_schema import ACTIVATE_VERSION_SETTING
 from tap_emailgistics.transport.stream import EmailgisticsStream
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
 
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
 
     from tap_emailgistics.services import TapServices
+
+
+def activate_versions(config: Mapping[str, Any]) -> bool:
+    """Whether the directory streams send ACTIVATE_VERSION (on unless the setting says no)."""
+    return bool(config.get(ACTIVATE_VERSION_SETTING, True))
 
 
 class MailboxesStream(EmailgisticsStream):
@@ -29,6 +44,11 @@ class MailboxesStream(EmailgisticsStream):
     path = "/api/v1/admin/mailboxes"
     primary_keys: ClassVar[list[str]] = ["mailboxId"]
     schema = STREAM_SCHEMA
+
+    @property
+    @override
+    def emit_activate_version_messages(self) -> bool:
+        return activate_versions(self.config)
 
     def __init__(self, tap: Tap, services: Callable[[], TapServices]) -> None:
         """See ``EmailgisticsStream``."""
@@ -51,7 +71,9 @@ class MailboxesStream(EmailgisticsStream):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        for mailbox in self.services.directory.mailboxes():
+        with stopping_the_sync():
+            mailboxes = self.services.directory.mailboxes()
+        for mailbox in mailboxes:
             yield self._keeper.keep(dict(mailbox))
 
 
@@ -61,6 +83,11 @@ class _DirectoryChildStream(Stream):
     nested_key: ClassVar[str]
     schema = STREAM_SCHEMA
 
+    @property
+    @override
+    def emit_activate_version_messages(self) -> bool:
+        return activate_versions(self.config)
+
     def __init__(self, tap: Tap, services: Callable[[], TapServices]) -> None:
         """See ``MailboxesStream``."""
         super().__init__(tap)
@@ -69,7 +96,9 @@ class _DirectoryChildStream(Stream):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        for mailbox in self._services().directory.mailboxes():
+        with stopping_the_sync():
+            mailboxes = self._services().directory.mailboxes()
+        for mailbox in mailboxes:
             for item in mailbox.get(self.nested_key) or []:
                 yield self._keeper.keep({"mailboxId": mailbox["mailboxId"], **item})
 

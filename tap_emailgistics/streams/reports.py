@@ -16,7 +16,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
 from tap_emailgistics.bookmarks import VERIFIED_AT
-from tap_emailgistics.errors import PartitionDeferredError, PartitionError
+from tap_emailgistics.errors import PartitionDeferredError, PartitionError, stopping_the_sync
 from tap_emailgistics.extras import ExtraFieldKeeper
 from tap_emailgistics.finality import bookmark_after, final_until, parse_cutoff
 from tap_emailgistics.report_plan import PlannedReportStream
@@ -79,18 +79,20 @@ class ReportStream(PlannedReportStream):
     @property
     @override
     def partitions(self) -> list[dict[str, Any]]:
-        return self._partitions
+        with stopping_the_sync():  # the SDK asks before get_records: it needs the directory
+            return self._partitions
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         if context is None:  # the SDK always passes a partition; be explicit anyway
             return
-        self._plan(self)
-        if context == self.partitions[0]:
-            self.stats.start()
         completed = False
         try:
-            yield from self._partition_records(context)
+            with stopping_the_sync():
+                self._plan(self)
+                if context == self.partitions[0]:
+                    self.stats.start()
+                yield from self._partition_records(context)
             completed = True
         finally:
             # STATE is coalesced, but one goes out at the end of every stream, and after
@@ -178,6 +180,7 @@ class ReportStream(PlannedReportStream):
                     extracted_until=window.end,
                     cutoff=verified.cutoff,
                     api_now=verified.api_now,
+                    verified_at=self.services.api_clock.now(),
                 )
             )
         if context == self.partitions[-1]:

@@ -42,6 +42,12 @@ class FinalityWatermarksStream(Stream):
         super().__init__(tap)
         self._log, self._end_sync = log, end_sync
 
+    @property
+    @override
+    def emit_activate_version_messages(self) -> bool:
+        # Never: a sync verifies only some partitions, and the others' rows must stay.
+        return False
+
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         del context

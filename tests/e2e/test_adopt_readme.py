@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from emailgistics_sandbox import Sandbox, SandboxControl
 
 pytestmark = pytest.mark.e2e
-SCHEMA = "emailgistics_raw"  # the README's schema; this test owns it
+README_SCHEMA = "emailgistics_raw"  # where the README loads: a user's data may be there
 
 
 def readme_block() -> str:
@@ -57,10 +58,27 @@ def test_given_a_new_meltano_project_when_the_readme_is_followed_then_postgres_h
     control: SandboxControl,
     postgres: psycopg.Connection[Any],
 ) -> None:
-    postgres.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(SCHEMA)))
+    schema = f"e2e_adopt_{uuid.uuid4().hex[:10]}"  # this test's own: never the README's
     port = sandbox.base_url.rsplit(":", 1)[1]
     script = readme_block().replace("/path/to/tap-emailgistics", str(ROOT))
     script = script.replace("http://127.0.0.1:8765", f"http://127.0.0.1:{port}")
+    assert f"default_target_schema {README_SCHEMA}" in script
+    script = script.replace(
+        f"default_target_schema {README_SCHEMA}", f"default_target_schema {schema}"
+    )
+    try:
+        run_adoption(tmp_path, script, schema, control, postgres)
+    finally:
+        postgres.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+def run_adoption(
+    tmp_path: Path,
+    script: str,
+    schema: str,
+    control: SandboxControl,
+    postgres: psycopg.Connection[Any],
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MELTANO_", "TAP_", "TARGET_"))}
     env["PATH"] = f"{Path(MELTANO).parent}{os.pathsep}{env['PATH']}"
     done = subprocess.run(
@@ -84,7 +102,7 @@ def test_given_a_new_meltano_project_when_the_readme_is_followed_then_postgres_h
     )
     assert "Scheduled elt 'emailgistics-daily' at @daily" in schedule.stdout + schedule.stderr
     tables = postgres.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (SCHEMA,)
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,)
     ).fetchall()
     assert sorted(name for (name,) in tables) == sorted(
         s.removesuffix(".*") for s in default_selection()
@@ -92,16 +110,15 @@ def test_given_a_new_meltano_project_when_the_readme_is_followed_then_postgres_h
     ids = active_mailbox_ids(control)
     for stream in REPORT_STREAMS:
         truth = truth_by_key(control, stream, ids, "2026-04-01", "2026-05-01T23:59:59")
-        assert count(postgres, stream) == len(truth), stream
+        assert count(postgres, schema, stream) == len(truth), stream
     mailboxes = control.mailboxes()
-    assert count(postgres, "mailboxes") == len(mailboxes)
-    assert count(postgres, "mailbox_users") == sum(len(m["users"]) for m in mailboxes)
-    postgres.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(SCHEMA)))
+    assert count(postgres, schema, "mailboxes") == len(mailboxes)
+    assert count(postgres, schema, "mailbox_users") == sum(len(m["users"]) for m in mailboxes)
 
 
-def count(postgres: psycopg.Connection[Any], table: str) -> int:
+def count(postgres: psycopg.Connection[Any], schema: str, table: str) -> int:
     query = sql.SQL("SELECT count(*) FROM {}.{}").format(
-        sql.Identifier(SCHEMA), sql.Identifier(table)
+        sql.Identifier(schema), sql.Identifier(table)
     )
     row = postgres.execute(query).fetchone()
     assert row is not None

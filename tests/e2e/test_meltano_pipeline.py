@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -12,7 +15,7 @@ from psycopg import sql
 
 from tests.truth import REPORT_STREAMS, active_mailbox_ids, primary_key, truth_by_key
 
-from .conftest import ROOT, START
+from .conftest import MELTANO, ROOT, START
 
 if TYPE_CHECKING:
     import psycopg
@@ -106,6 +109,8 @@ def test_given_three_runs_across_finality_when_loaded_then_postgres_equals_groun
 ) -> None:
     first = pipeline.run()
     assert first.returncode == 0, first.stderr[-3000:]
+    # A good run: no warning from the tap or the loader (Meltano itself notes the first run).
+    assert not re.findall(r"\[warning\s*\] (?!meltano ).*", first.stderr)
     run1 = assert_tables_equal_truth(postgres, pipeline, control)
     assert_watermarks_keep_exactly_the_final_rows(postgres, pipeline, control)
     state = pipeline.state()["singer_state"]["bookmarks"]
@@ -117,6 +122,7 @@ def test_given_three_runs_across_finality_when_loaded_then_postgres_equals_groun
     control.advance(days=1)
     second = pipeline.run()
     assert second.returncode == 0, second.stderr[-3000:]
+    assert not re.findall(r"\[warning\s*\].*", second.stderr)
     run2 = assert_tables_equal_truth(postgres, pipeline, control)
     assert_watermarks_keep_exactly_the_final_rows(postgres, pipeline, control)
     was_provisional = [k for k, r in run1["mailbox_performance"].items() if not r["isFinal"]]
@@ -171,3 +177,48 @@ def test_given_the_demo_loader_when_run_then_jsonl_files_hold_every_default_stre
     assert set(files) == {*directory, *REPORT_STREAMS, "finality_watermarks"}
     assert len(files["mailbox_performance"]) == len(expected(control, "mailbox_performance"))
     assert len(files["mailboxes"]) == len(control.mailboxes())
+
+
+def readme_block(name: str) -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(
+        rf"<!-- {name}:start -->\n```\w+\n(.*?)```\n<!-- {name}:end -->", readme, re.DOTALL
+    )
+    assert match, f"README.md lost its {name} block"
+    return match.group(1)
+
+
+def test_given_the_readmes_clear_one_stream_lines_when_run_then_only_that_stream_starts_over(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    assert pipeline.run().returncode == 0
+    script = readme_block("clear-stream").replace(
+        "STATE_ID=dev:tap-emailgistics-to-target-postgres", f"STATE_ID={pipeline.state_id}"
+    )
+    script = script.replace("state.json", str(tmp_path / "state.json"))  # not in the repo
+    env = pipeline.env()
+    env["PATH"] = f"{Path(MELTANO).parent}{os.pathsep}{env['PATH']}"
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", f"cd {ROOT} && {script}"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    bookmarks = pipeline.state()["singer_state"]["bookmarks"]
+    assert "mailbox_performance" not in bookmarks
+    assert {"user_performance", "domain_performance"} <= set(bookmarks)
+
+
+def test_given_a_setting_meltano_cannot_fix_when_run_then_meltano_logs_the_reason_as_an_error(
+    pipeline: Pipeline,
+) -> None:
+    done = pipeline.run(TAP_EMAILGISTICS_BASE_URL=f"{pipeline.sandbox.base_url}/api/v1")
+    assert done.returncode == 1  # Meltano's code for any failing extractor
+    reasons = re.findall(r"\[(\w+)\s*\][^\n]*tap-emailgistics: error: ([^\n]*)", done.stderr)
+    wrong = f"{pipeline.sandbox.base_url}/api/v1"
+    assert [level for level, _ in reasons] == ["error"]
+    assert reasons[0][1].startswith(f"Setting base_url ({wrong}) is not just a scheme and host")

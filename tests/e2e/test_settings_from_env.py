@@ -13,6 +13,7 @@ import subprocess
 from typing import Any
 
 from tap_emailgistics.plugin_definition import meltano_settings
+from tap_emailgistics.streams.mailboxes import activate_versions
 from tap_emailgistics.tap import TapEmailgistics
 
 from .conftest import MELTANO, ROOT
@@ -41,6 +42,7 @@ FROM_ENVIRONMENT = {
     "requests_per_minute": "45",
     "rate_limit_wait_seconds": "75.5",
     "window_days": '{"day": 30}',
+    "emit_activate_version_messages": "false",
 }
 
 
@@ -81,4 +83,5 @@ def test_given_every_setting_in_the_environment_when_meltano_passes_it_then_the_
     assert (settings.max_concurrent_runs, settings.state_interval_seconds) == (2, 12.5)
     assert settings.window_days["day"] == 30
     assert (settings.time_budget_minutes, settings.rows_per_run) == (0.5, 5000)
+    assert activate_versions(config) is False
     assert str(settings.end) == "2026-02-01 00:00:00"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -168,18 +167,19 @@ RUN_SECONDS = 1.0
 
 def budgeted_syncs(
     tmp_path: Path, config: dict[str, Any], state: dict[str, Any] | None
-) -> tuple[list[TapRun], list[float]]:
-    """Sync until a sync defers nothing (at most 8); the runs and how long each took."""
-    runs, seconds = [], []
+) -> list[TapRun]:
+    """Sync until a sync defers nothing (at most 8), each from the last one's STATE.
+
+    How long each takes is the benchmark's to measure (benchmarks/account_scale.py).
+    """
+    runs = []
     for _ in range(8):
-        started = time.monotonic()
         run = run_tap(tmp_path, config, state=state)
-        seconds.append(time.monotonic() - started)
         assert run.returncode == 0, run.stderr
         runs.append(run)
         state = run.states[-1]
         if "deferred by the time budget" not in run.stderr:
-            return runs, seconds
+            return runs
     pytest.fail("eight budgeted syncs did not finish the work")
 
 
@@ -189,16 +189,14 @@ def slow_runs() -> Iterator[Sandbox]:
         yield running
 
 
-def test_given_a_time_budget_when_syncs_repeat_then_each_ends_on_time_and_all_rows_arrive(
+def test_given_a_time_budget_when_syncs_repeat_then_each_ends_with_0_and_all_rows_arrive(
     slow_runs: Sandbox, tmp_path: Path
 ) -> None:
     control = SandboxControl(slow_runs.base_url)
     config = three_mailboxes(control, slow_runs.base_url, **BUDGETED)  # 63 runs, 21 s or more
-    runs, seconds = budgeted_syncs(tmp_path, config, None)
+    runs = budgeted_syncs(tmp_path, config, None)
     assert len(runs) >= 3  # the budget really cut the work short
-    limit = BUDGETED["time_budget_minutes"] * 60 + 2 * RUN_SECONDS + 10
-    assert max(seconds) <= limit, seconds
-    assert "Time budget of 0.1 min spent: " in runs[0].stderr
+    assert "Time budget of 6 s spent: " in runs[0].stderr
     assert_matches_truth(control, runs, config["mailbox_ids"])
 
 
@@ -208,7 +206,7 @@ def test_given_a_budgeted_sync_killed_with_runs_in_flight_when_rerun_then_nothin
     control = SandboxControl(slow_runs.base_url)
     config = three_mailboxes(control, slow_runs.base_url, state_interval_seconds=0, **BUDGETED)
     killed = kill_tap_when(tmp_path, config, lambda line: line.count('"results"') >= 2)
-    runs, _ = budgeted_syncs(tmp_path, config, killed.states[-1])
+    runs = budgeted_syncs(tmp_path, config, killed.states[-1])
     resumed = re.search(r"(\d+) resumed from state", runs[0].stderr)
     assert resumed is not None
     assert int(resumed.group(1)) >= 1  # the killed sync's runs were read, not re-created

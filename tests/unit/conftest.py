@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import copy
 import json
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tap_emailgistics.errors import SyncStoppedError
 from tap_emailgistics.tap import TapEmailgistics
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 BASE = "https://c1.emailgistics.com"
 MAILBOX = "af412a6c-657f-445b-892c-b6b1fa41ad1b"
@@ -76,6 +81,15 @@ def raise_partition_failure(tap: TapEmailgistics) -> None:
     failures = tap.services.ledger.failures
     if failures:
         raise next(iter(failures.values()))
+
+
+@contextmanager
+def account_failure() -> Iterator[None]:
+    """A failure of the whole account as itself, as ``cli.main`` reads it."""
+    try:
+        yield
+    except SyncStoppedError as stopped:
+        raise stopped.error from None
 
 
 @pytest.fixture

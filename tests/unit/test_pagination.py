@@ -8,7 +8,15 @@ import pytest
 
 from tap_emailgistics.errors import ForeignLinkError, RunDeadlineError, RunGaveUpError
 
-from .conftest import REPORT_URL, RESULT_URL, make_tap, monthly_rows, raise_partition_failure, seed
+from .conftest import (
+    REPORT_URL,
+    RESULT_URL,
+    account_failure,
+    make_tap,
+    monthly_rows,
+    raise_partition_failure,
+    seed,
+)
 
 if TYPE_CHECKING:
     import requests_mock as rm
@@ -16,7 +24,8 @@ if TYPE_CHECKING:
 
 def records(context: dict[str, str], **overrides: Any) -> list[dict[str, Any]]:
     tap = make_tap(**overrides)
-    rows = list(tap.streams["mailbox_performance"].get_records(context))
+    with account_failure():
+        rows = list(tap.streams["mailbox_performance"].get_records(context))
     raise_partition_failure(tap)
     return rows
 

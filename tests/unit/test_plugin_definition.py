@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from tap_emailgistics.plugin_definition import meltano_settings, plugin_definition
+from tap_emailgistics.tap import TapEmailgistics
 
 ROOT = Path(__file__).parents[2]
 
@@ -42,3 +43,26 @@ def test_given_meltano_yml_when_read_then_select_rules_are_the_default_selected_
     project = yaml.safe_load((ROOT / "meltano.yml").read_text(encoding="utf-8"))
     assert project["plugins"]["extractors"][0]["select"] == default_selection()
     assert default_selection()[-1] == "finality_watermarks.*"
+
+
+def test_given_the_readme_when_it_names_the_text_numbers_then_they_are_the_fraction_settings() -> (
+    None
+):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sentence = readme.split("The settings that may take a fraction (", 1)[1].split(")", 1)[0]
+    named = [name.strip("` ") for name in sentence.replace("\n", " ").split(",")]
+    as_text = {s["name"] for s in meltano_settings() if s["kind"] == "string"}
+    numbers = {
+        name
+        for name, prop in TapEmailgistics.config_jsonschema["properties"].items()
+        if "number" in prop["type"]
+    }
+    assert as_text >= numbers
+    assert {n for n in numbers if not n.startswith("poll_")} == {
+        n for n in named if not n.startswith("poll_")
+    }
+    assert {n for n in numbers if n.startswith("poll_")} == {
+        "poll_initial_seconds",
+        "poll_max_seconds",
+        "poll_jitter",
+    }

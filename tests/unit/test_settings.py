@@ -11,7 +11,7 @@ import pytest
 
 from tap_emailgistics.errors import SettingsError
 
-from .conftest import CONFIG, make_tap
+from .conftest import CONFIG, account_failure, make_tap
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -72,7 +72,7 @@ def test_given_an_unseen_mailbox_id_when_syncing_then_it_is_named_before_any_rep
     requests_mock: Any,
 ) -> None:
     tap = make_tap(mailbox_ids=["not-in-allowlist"])
-    with pytest.raises(SettingsError, match="names mailbox not-in-allowlist"):
+    with pytest.raises(SettingsError, match="names mailbox not-in-allowlist"), account_failure():
         _ = tap.streams["mailbox_performance"].partitions
     assert all("/reports/" not in r.url for r in requests_mock.request_history)
 
