@@ -24,7 +24,7 @@ from tap_emailgistics.errors import (
     RunInterruptedError,
     SyncStoppedError,
 )
-from tap_emailgistics.inputs import check_command_line
+from tap_emailgistics.settings.inputs import check_command_line
 from tap_emailgistics.transport.redaction import REDACTOR, redact_standard_streams
 
 _SIGINT_EXIT = 130

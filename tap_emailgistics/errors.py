@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from singer_sdk.exceptions import FatalAPIError
 
-from tap_emailgistics.progress import duration
+from tap_emailgistics.durations import duration
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -13,14 +13,14 @@ from typing import Any
 
 import yaml
 
-from tap_emailgistics.registry import stream_definitions
+from tap_emailgistics.catalog.registry import stream_definitions
+from tap_emailgistics.finality.watermarks import WATERMARKS_STREAM
 from tap_emailgistics.streams.mailboxes import (
     MailboxesStream,
     MailboxTagsStream,
     MailboxUsersStream,
 )
 from tap_emailgistics.tap import TapEmailgistics
-from tap_emailgistics.watermarks import WATERMARKS_STREAM
 
 #: Settings the SDK adds (stream maps, flattening): Meltano knows them from capabilities.
 _BUILT_IN_PREFIXES = ("stream_map", "faker_config", "flattening_")

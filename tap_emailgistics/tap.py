@@ -15,25 +15,23 @@ from singer_sdk import Stream, Tap
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 from typing_extensions import override
 
-from tap_emailgistics.absent_mailboxes import last_verified, warn_absent
-from tap_emailgistics.api_clock import ApiClock
-from tap_emailgistics.budget import TimeBudget
-from tap_emailgistics.directory import MailboxDirectory
+from tap_emailgistics.catalog.registry import stream_definitions
+from tap_emailgistics.engine.budget import TimeBudget
+from tap_emailgistics.engine.scheduler import RunScheduler
+from tap_emailgistics.engine.values import PollPolicy
 from tap_emailgistics.errors import RunInterruptedError
-from tap_emailgistics.ledger import SyncLedger
-from tap_emailgistics.priority import stream_order
-from tap_emailgistics.progress import Heartbeat, sync_summary
-from tap_emailgistics.registry import stream_definitions
-from tap_emailgistics.run_types import PollPolicy
-from tap_emailgistics.scheduler import RunScheduler
-from tap_emailgistics.services import TapServices
-from tap_emailgistics.settings import (
+from tap_emailgistics.finality.api_clock import ApiClock
+from tap_emailgistics.finality.periods import format_local, format_utc
+from tap_emailgistics.finality.priority import stream_order
+from tap_emailgistics.finality.state_output import CoalescingStateWriter, CountingSingerWriter
+from tap_emailgistics.finality.watermarks import WATERMARKS_STREAM, WatermarkLog
+from tap_emailgistics.settings.parse import (
     CONFIG_SCHEMA,
     SECRET_SETTINGS,
     check_settings,
     numbers_from_text,
 )
-from tap_emailgistics.state_output import CoalescingStateWriter, CountingSingerWriter
+from tap_emailgistics.streams.directory import MailboxDirectory
 from tap_emailgistics.streams.mailboxes import (
     MailboxesStream,
     MailboxTagsStream,
@@ -41,11 +39,13 @@ from tap_emailgistics.streams.mailboxes import (
 )
 from tap_emailgistics.streams.reports import ReportStream
 from tap_emailgistics.streams.watermarks import FinalityWatermarksStream
+from tap_emailgistics.sync.absent_mailboxes import last_verified, warn_absent
+from tap_emailgistics.sync.ledger import SyncLedger
+from tap_emailgistics.sync.progress import Heartbeat, sync_summary
+from tap_emailgistics.sync.services import TapServices
 from tap_emailgistics.transport.host import ApiHost
 from tap_emailgistics.transport.pacing import RequestPacer
 from tap_emailgistics.transport.redaction import REDACTOR
-from tap_emailgistics.watermarks import WATERMARKS_STREAM, WatermarkLog
-from tap_emailgistics.windows import format_local, format_utc
 
 if TYPE_CHECKING:
     from types import FrameType

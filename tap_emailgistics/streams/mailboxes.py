@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from singer_sdk import Stream
 from typing_extensions import override
 
+from tap_emailgistics.catalog.extras import ExtraFieldKeeper
+from tap_emailgistics.catalog.schemas import STREAM_SCHEMA
+from tap_emailgistics.engine.values import RunRequest
 from tap_emailgistics.errors import MalformedAnswerError, stopping_the_sync
-from tap_emailgistics.extras import ExtraFieldKeeper
-from tap_emailgistics.run_types import RunRequest
-from tap_emailgistics.schemas import STREAM_SCHEMA
-from tap_emailgistics.settings_schema import ACTIVATE_VERSION_SETTING
+from tap_emailgistics.settings.schema import ACTIVATE_VERSION_SETTING
 from tap_emailgistics.transport.stream import EmailgisticsStream
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
 
-    from tap_emailgistics.services import TapServices
+    from tap_emailgistics.sync.services import TapServices
 
 
 def activate_versions(config: Mapping[str, Any]) -> bool:

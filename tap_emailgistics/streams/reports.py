@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
-from tap_emailgistics.bookmarks import VERIFIED_AT
+from tap_emailgistics.catalog.extras import ExtraFieldKeeper
+from tap_emailgistics.catalog.rows import RowCompleter
+from tap_emailgistics.catalog.schemas import STREAM_SCHEMA
+from tap_emailgistics.engine.in_flight import forget_run
 from tap_emailgistics.errors import PartitionDeferredError, PartitionError, stopping_the_sync
-from tap_emailgistics.extras import ExtraFieldKeeper
-from tap_emailgistics.finality import bookmark_after, final_until, parse_cutoff
-from tap_emailgistics.report_plan import PlannedReportStream
-from tap_emailgistics.rows import RowCompleter
-from tap_emailgistics.run_records import forget_run
-from tap_emailgistics.schemas import STREAM_SCHEMA
-from tap_emailgistics.watermarks import VerifiedPartition
-from tap_emailgistics.windows import format_local, format_utc
+from tap_emailgistics.finality.bookmarks import VERIFIED_AT
+from tap_emailgistics.finality.periods import format_local, format_utc
+from tap_emailgistics.finality.rules import bookmark_after, final_until, parse_cutoff
+from tap_emailgistics.finality.watermarks import VerifiedPartition
+from tap_emailgistics.streams.report_plan import PlannedReportStream
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable
@@ -34,12 +34,12 @@ if TYPE_CHECKING:
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
 
-    from tap_emailgistics.registry import StreamDefinition
-    from tap_emailgistics.report_run import ReportRun
-    from tap_emailgistics.run_types import VerifiedRun
-    from tap_emailgistics.services import TapServices
-    from tap_emailgistics.tickets import Ticket
-    from tap_emailgistics.windows import Window
+    from tap_emailgistics.catalog.registry import StreamDefinition
+    from tap_emailgistics.engine.run import ReportRun
+    from tap_emailgistics.engine.tickets import Ticket
+    from tap_emailgistics.engine.values import VerifiedRun
+    from tap_emailgistics.finality.periods import Window
+    from tap_emailgistics.sync.services import TapServices
 
 
 class ReportStream(PlannedReportStream):

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from singer_sdk import Stream
 from typing_extensions import override
 
-from tap_emailgistics.schemas import STREAM_SCHEMA
-from tap_emailgistics.watermarks import WATERMARKS_STREAM
+from tap_emailgistics.catalog.schemas import STREAM_SCHEMA
+from tap_emailgistics.finality.watermarks import WATERMARKS_STREAM
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
 
-    from tap_emailgistics.watermarks import WatermarkLog
+    from tap_emailgistics.finality.watermarks import WatermarkLog
 
 
 class FinalityWatermarksStream(Stream):

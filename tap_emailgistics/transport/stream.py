@@ -24,6 +24,7 @@ from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
+from tap_emailgistics.engine.values import Answer, RunRequest
 from tap_emailgistics.errors import (
     ApiFailingError,
     MalformedAnswerError,
@@ -31,8 +32,7 @@ from tap_emailgistics.errors import (
     RunSlotsTakenError,
     TransportGaveUpError,
 )
-from tap_emailgistics.progress import StreamStats
-from tap_emailgistics.run_types import Answer, RunRequest
+from tap_emailgistics.sync.progress import StreamStats
 from tap_emailgistics.transport.answers import (
     NotJsonError,
     describe,
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from backoff.types import Details
     from singer_sdk import Tap
 
-    from tap_emailgistics.services import TapServices
+    from tap_emailgistics.sync.services import TapServices
 
 
 #: Pacing waits shorter than this are not worth a log line, even at debug level.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tap_emailgistics.registry import stream_definitions
+from tap_emailgistics.catalog.registry import stream_definitions
 
 ROOT = Path(__file__).parents[2]
 UV = str(Path(sys.executable).parent / "uv")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from jsonschema import Draft7Validator
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
-from tap_emailgistics.registry import stream_definitions
+from tap_emailgistics.catalog.registry import stream_definitions
 from tap_emailgistics.streams.reports import ReportStream
 from tap_emailgistics.tap import TapEmailgistics
 from tests.inprocess import sync

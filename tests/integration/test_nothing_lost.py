@@ -195,7 +195,7 @@ def test_given_four_failed_posts_in_a_row_when_synced_then_recreated_with_backof
 def test_given_posts_that_keep_failing_when_the_time_budget_is_spent_then_the_partition_fails(
     sandbox: Sandbox, control: SandboxControl, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("tap_emailgistics.recreation.POST_RETRY_SECONDS", 1.0)
+    monkeypatch.setattr("tap_emailgistics.engine.recreation.POST_RETRY_SECONDS", 1.0)
     control.set_faults([{"kind": "http_error", "status": 503, "method": "POST"}])
     settings = config(sandbox.base_url, start_date="2026-04-28", end_date="2026-05-01")
     done = sync(settings, {"mailbox_performance"})

@@ -53,7 +53,7 @@ def test_given_the_readme_sample_when_a_sync_runs_then_each_line_is_a_line_it_pr
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("tap_emailgistics.progress.HEARTBEAT_SECONDS", 0.0)
+    monkeypatch.setattr("tap_emailgistics.sync.progress.HEARTBEAT_SECONDS", 0.0)
     control.update_settings(runSeconds=0.2)
     ids = active_mailbox_ids(control)[:3]
     control.set_faults([{"kind": "run_error", "mailbox_id": ids[2]}])

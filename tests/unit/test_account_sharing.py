@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, cast
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tap_emailgistics.engine.slots import SlotTarget
+from tap_emailgistics.engine.values import Answer, PollPolicy, RunRequest
 from tap_emailgistics.errors import RunSlotsTakenError
-from tap_emailgistics.ledger import SyncLedger
-from tap_emailgistics.progress import Heartbeat
-from tap_emailgistics.run_types import Answer, PollPolicy, RunRequest
-from tap_emailgistics.slots import SlotTarget
+from tap_emailgistics.sync.ledger import SyncLedger
+from tap_emailgistics.sync.progress import Heartbeat
 
 from .test_scheduler import planned
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import pytest
     import requests
 
-    from tap_emailgistics.scheduler import RunScheduler
+    from tap_emailgistics.engine.scheduler import RunScheduler
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 POLICY = PollPolicy(initial_seconds=0.5, max_seconds=30, jitter=0, deadline_seconds=3600)

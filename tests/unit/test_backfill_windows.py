@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tap_emailgistics.priority import partition_key, stream_order
-from tap_emailgistics.windows import (
+from tap_emailgistics.finality.periods import (
     PERIODS,
     Window,
     ceil_period,
@@ -18,6 +17,7 @@ from tap_emailgistics.windows import (
     next_period,
     split_window,
 )
+from tap_emailgistics.finality.priority import partition_key, stream_order
 
 LOCAL = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31))
 

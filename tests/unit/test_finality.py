@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tap_emailgistics.finality import (
+from tap_emailgistics.finality.periods import Window, cut_windows, format_utc
+from tap_emailgistics.finality.rules import (
     RowKeys,
     bookmark_after,
     final_until,
     is_final,
     parse_cutoff,
 )
-from tap_emailgistics.windows import Window, cut_windows, format_utc
 
 NEW_YORK = ZoneInfo("America/New_York")
 FAR_FUTURE = datetime(2099, 1, 1, tzinfo=UTC)

@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tap_emailgistics.finality import RowKeys, bookmark_after, is_final
-from tap_emailgistics.windows import (
+from tap_emailgistics.finality.periods import (
     Window,
     ceil_period,
     cut_windows,
@@ -19,6 +18,7 @@ from tap_emailgistics.windows import (
     period_end_utc,
     to_utc,
 )
+from tap_emailgistics.finality.rules import RowKeys, bookmark_after, is_final
 
 # Zones whose DST changes are not at midnight (as the sandbox's mailboxes), both hemispheres.
 ZONES = st.sampled_from(

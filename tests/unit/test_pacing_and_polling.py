@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from tap_emailgistics.run_types import PollPolicy
+from tap_emailgistics.engine.values import PollPolicy
 from tap_emailgistics.transport.pacing import RequestPacer
 
 

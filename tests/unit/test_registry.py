@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tap_emailgistics.registry import REPORTS, StreamDefinition, stream_definitions
-from tap_emailgistics.schema_files import report_schema, schema_text
+from tap_emailgistics.catalog.registry import REPORTS, StreamDefinition, stream_definitions
+from tap_emailgistics.catalog.schema_files import report_schema, schema_text
 
 SCHEMAS = Path(__file__).parents[2] / "schemas"
 ADDED_BY_THE_TAP = {
@@ -54,7 +54,7 @@ def test_given_the_registry_when_schemas_are_generated_then_the_committed_files_
         committed = (SCHEMAS / f"{definition.name}.json").read_text(encoding="utf-8")
         assert committed == schema_text(definition), (
             f"schemas/{definition.name}.json drifted from the registry: run "
-            "`python -m tap_emailgistics.schema_files`"
+            "`python -m tap_emailgistics.catalog.schema_files`"
         )
 
 
@@ -78,7 +78,7 @@ def test_given_schemas_in_sync_when_the_readme_generator_command_runs_then_it_wr
     None
 ):
     done = subprocess.run(
-        [sys.executable, "-m", "tap_emailgistics.schema_files"],
+        [sys.executable, "-m", "tap_emailgistics.catalog.schema_files"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk.io_base import SingerWriter
 from singer_sdk.singerlib import RecordMessage
 
-from tap_emailgistics.state_output import (
+from tap_emailgistics.finality.state_output import (
     RECORDS_PER_STATE,
     CoalescingStateWriter,
     CountingSingerWriter,

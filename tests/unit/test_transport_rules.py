@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from tap_emailgistics.errors import ApiUnreachableError, InputFileError
-from tap_emailgistics.inputs import check_command_line, named_files
+from tap_emailgistics.settings.inputs import check_command_line, named_files
 from tap_emailgistics.transport.redaction import MASK, RedactingStream, Redactor
 
 from .conftest import BASE, MAILBOXES, REPORT_URL, make_tap, monthly_rows, seed

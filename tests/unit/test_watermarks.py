@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tap_emailgistics.watermarks import VerifiedPartition, periods_between
-from tap_emailgistics.windows import PERIODS, floor_period, next_period
+from tap_emailgistics.finality.periods import PERIODS, floor_period, next_period
+from tap_emailgistics.finality.watermarks import VerifiedPartition, periods_between
 
 NEW_YORK = ZoneInfo("America/New_York")
 

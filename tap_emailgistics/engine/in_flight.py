@@ -16,11 +16,11 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tap_emailgistics.windows import format_local, format_utc
+from tap_emailgistics.finality.periods import format_local, format_utc
 
 if TYPE_CHECKING:
-    from tap_emailgistics.run_types import RunRequest
-    from tap_emailgistics.windows import Window
+    from tap_emailgistics.engine.values import RunRequest
+    from tap_emailgistics.finality.periods import Window
 
 RUNS_KEY = "runs_in_flight"
 #: Results live 24 h after their run started; a run may have taken up to ~1 h of that.

@@ -17,22 +17,22 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from tap_emailgistics.bookmarks import BOOKMARK, BookmarkedStream
+from tap_emailgistics.engine.in_flight import forget_run, record_run, recorded_link
+from tap_emailgistics.engine.run import ReportRun
+from tap_emailgistics.engine.tickets import Ticket
+from tap_emailgistics.engine.values import RunRequest
 from tap_emailgistics.errors import StateError
-from tap_emailgistics.priority import partition_key
-from tap_emailgistics.report_run import ReportRun
-from tap_emailgistics.run_records import forget_run, record_run, recorded_link
-from tap_emailgistics.run_types import RunRequest
-from tap_emailgistics.tickets import Ticket
-from tap_emailgistics.windows import cut_windows, floor_period, format_local
+from tap_emailgistics.finality.bookmarks import BOOKMARK, BookmarkedStream
+from tap_emailgistics.finality.periods import cut_windows, floor_period, format_local
+from tap_emailgistics.finality.priority import partition_key
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from singer_sdk.helpers.types import Context
 
-    from tap_emailgistics.registry import StreamDefinition
-    from tap_emailgistics.windows import Window
+    from tap_emailgistics.catalog.registry import StreamDefinition
+    from tap_emailgistics.finality.periods import Window
 
 #: Sender domains per period assumed when ``domains`` is not set (the API says none).
 ESTIMATED_DOMAINS = 50

@@ -3,7 +3,7 @@
 A report partition's state holds its context and ``provisional_from``: the start of
 the first period that was not yet final when it was last verified. A run resumes
 there. ``verified_at`` (the API's clock then) orders partitions that wait equally
-long; ``runs_in_flight`` (``run_records``) holds runs a later sync may read. The
+long; ``runs_in_flight`` (``engine.in_flight``) holds runs a later sync may read. The
 SDK's own incremental bookkeeping (``replication_key_value``, progress markers,
 signposts, a "starting value" taken from start_date) describes something else, the
 last row's timestamp, so it is kept out of the state: a reader of the state, or of
@@ -30,9 +30,9 @@ from singer_sdk.singerlib import RecordMessage
 from typing_extensions import override
 
 from tap_emailgistics.errors import SettingsError, StateError
-from tap_emailgistics.settings import wall_clock
+from tap_emailgistics.finality.periods import format_local
+from tap_emailgistics.settings.parse import wall_clock
 from tap_emailgistics.transport.stream import EmailgisticsStream
-from tap_emailgistics.windows import format_local
 
 if TYPE_CHECKING:
     from collections.abc import Generator

@@ -12,12 +12,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from tap_emailgistics.durations import duration
 from tap_emailgistics.errors import PartitionsFailedError
-from tap_emailgistics.progress import duration
 
 if TYPE_CHECKING:
+    from tap_emailgistics.engine.tickets import PartitionKey
     from tap_emailgistics.errors import PartitionError
-    from tap_emailgistics.tickets import PartitionKey
 
 LOGGER = logging.getLogger("tap-emailgistics")
 SHOWN_FAILURES = 10

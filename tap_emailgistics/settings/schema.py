@@ -10,8 +10,8 @@ from typing import Any
 
 from singer_sdk import typing as th
 
+from tap_emailgistics.finality.periods import PERIODS
 from tap_emailgistics.transport.redaction import MIN_SECRET_LENGTH
-from tap_emailgistics.windows import PERIODS
 
 DEFAULT_BASE_URL = "https://c1.emailgistics.com"
 #: The SDK's own name for the setting (``Stream.emit_activate_version_messages``).

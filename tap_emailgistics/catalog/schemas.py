@@ -11,7 +11,7 @@ from singer_sdk import SchemaDirectory, StreamSchema
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-_REPOSITORY_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+_REPOSITORY_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
 
 def schema_directory() -> Traversable:

@@ -1,30 +1,24 @@
 """Run ahead: keep report runs going within the account's limits, in the order they are read.
 
-The whole extraction plan is known before the first report run: every selected report
-stream's partitions and windows (``ReportStream.plan``), each window a ``Ticket``, in
-the order the streams will read them. A stream reads its runs one at a time
-(``ReportRun.pages``); while it waits for one (``until_done``), the scheduler starts
-the next tickets' runs and polls every run when its estimated end comes, so the
-waiting overlaps. Records, STATE order and bookmarks stay the stream's.
+The whole plan is known before the first run (``TicketPlan``: every selected report
+stream's partitions and windows, in reading order). A stream reads its runs one at a
+time (``ReportRun.pages``); while it waits (``until_done``), the scheduler starts the
+next tickets' runs and polls each when its estimated end comes, so the waiting overlaps.
 
-Slots. The cap counts every run the tap may have running: runs it created and has not
-seen ``done``, plus orphans (a POST that failed after it may have queued a run). An
-orphan holds its slot until its replacement is done, or for as long as the longest
-run of this sync took (``orphan_hold`` before any finished). Within the cap, the
-``SlotTarget`` lowers how many the tap runs while another client fills the account
-(POSTs answered 429). At most ``cap - 1`` runs are started ahead of the one being
-read, so ``max_concurrent_runs: 1`` is the sequential tap.
+Slots. The cap counts every run the tap may have running: runs not yet seen ``done``,
+orphans (a POST that failed after it may have queued a run: held for the longest run
+of the sync, ``orphan_hold`` before any) and runs it stopped watching. Within the cap,
+``SlotTarget`` lowers how many the tap runs while another client fills the account. At
+most ``cap - 1`` runs are started ahead of the one being read: ``max_concurrent_runs:
+1`` is the sequential tap.
 
-Failures. A failure of one run (``PartitionError``) is kept on its ticket and raised
-when its stream reaches it; no more of that partition's runs are started. A run past
-its deadline whose window spans several periods is re-created as two smaller windows
-instead. Any other failure concerns the whole account and propagates at once.
+Failures. A ``PartitionError`` is kept on its ticket and raised when its stream reaches
+it; no more of that partition's runs start. A late run of several periods is split in
+two windows instead. Any other failure concerns the whole account and propagates.
+Once the time budget is spent no run is created; a claimed ticket that would need one
+is deferred, one still running after the grace is parked (``budget``).
 
-Time budget. Once spent, no run is created; a claimed ticket that would need a new
-run is deferred, and one still running after the grace is parked (``budget``).
-
-Single-threaded on purpose: all requests go out one after another through the one
-pacer, and signals land in the main thread.
+Single-threaded on purpose: one pacer for every request, signals in the main thread.
 """
 
 from __future__ import annotations
@@ -34,23 +28,23 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-from tap_emailgistics.budget import TimeBudget
+from tap_emailgistics.engine.budget import TimeBudget
+from tap_emailgistics.engine.recreation import RestartRunError
+from tap_emailgistics.engine.slots import SlotTarget
+from tap_emailgistics.engine.tickets import TicketPlan
 from tap_emailgistics.errors import (
     PartitionDeferredError,
     PartitionError,
     RunDeadlineError,
     RunSlotsTakenError,
 )
-from tap_emailgistics.recreation import RestartRunError
-from tap_emailgistics.slots import SlotTarget
-from tap_emailgistics.tickets import TicketPlan
-from tap_emailgistics.windows import format_local, split_window
+from tap_emailgistics.finality.periods import format_local, split_window
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from tap_emailgistics.report_run import ReportRun
-    from tap_emailgistics.tickets import PartitionKey, Ticket
+    from tap_emailgistics.engine.run import ReportRun
+    from tap_emailgistics.engine.tickets import PartitionKey, Ticket
 
 LOGGER = logging.getLogger("tap-emailgistics")
 

@@ -12,7 +12,7 @@ from typing import Any
 from jsonschema import Draft7Validator
 
 from tap_emailgistics.errors import SettingsError
-from tap_emailgistics.settings_schema import CONFIG_SCHEMA, SECRET_SETTINGS
+from tap_emailgistics.settings.schema import CONFIG_SCHEMA, SECRET_SETTINGS
 from tap_emailgistics.transport.host import base_url_problem
 
 __all__ = [

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tap_emailgistics.finality import parse_cutoff
-from tap_emailgistics.windows import format_local, format_utc, period_end_utc, to_utc
+from tap_emailgistics.finality.periods import format_local, format_utc, period_end_utc, to_utc
+from tap_emailgistics.finality.rules import parse_cutoff
 
 if TYPE_CHECKING:
     from datetime import datetime

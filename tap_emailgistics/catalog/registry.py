@@ -1,7 +1,7 @@
 """The declarative report registry: one entry per report, one stream per group combo.
 
 Adding a report or a field group is an entry here (and any new column in ``columns``);
-``python -m tap_emailgistics.schema_files`` then writes its schemas into ``schemas/``.
+``python -m tap_emailgistics.catalog.schema_files`` then writes its schemas into ``schemas/``.
 """
 
 from __future__ import annotations

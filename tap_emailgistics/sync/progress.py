@@ -14,31 +14,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from tap_emailgistics.durations import duration
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from tap_emailgistics.ledger import SyncLedger
+    from tap_emailgistics.sync.ledger import SyncLedger
 
 LOGGER = logging.getLogger("tap-emailgistics")
 HEARTBEAT_SECONDS = 30.0
 _START_DATE = "start_date"
-
-
-def time_left(progress: int | None, elapsed: float) -> str:
-    """``about 12 s left`` from a run's progress and the time it has taken so far."""
-    if not progress or progress <= 0:
-        return "time left unknown"
-    seconds = elapsed * (100 - min(progress, 100)) / progress
-    return f"about {duration(seconds)} left"
-
-
-def duration(seconds: float) -> str:
-    """``12 s``, ``4.2 min`` or ``1.5 h``: whichever reads best (never ``0 s``)."""
-    if seconds >= 90 * 60:
-        return f"{seconds / 3600:.1f} h"
-    if seconds >= 90:  # noqa: PLR2004 - minutes read better past 90 seconds
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds:.0f} s" if seconds >= 1 else "under 1 s"
 
 
 @dataclass

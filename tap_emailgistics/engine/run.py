@@ -34,11 +34,22 @@ from __future__ import annotations
 import logging
 import random
 import time
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
-from tap_emailgistics.envelope import Envelope, EnvelopeError, read_envelope
+from tap_emailgistics.durations import duration, time_left
+from tap_emailgistics.engine.attempt import Attempt
+from tap_emailgistics.engine.envelope import Envelope, EnvelopeError, read_envelope
+from tap_emailgistics.engine.paginator import RunPaginator
+from tap_emailgistics.engine.recreation import Recreations, RestartRunError
+from tap_emailgistics.engine.values import (
+    Answer,
+    Page,
+    PollPolicy,
+    RunRequest,
+    RunState,
+    VerifiedRun,
+)
 from tap_emailgistics.errors import (
     ApiAccessError,
     MailboxRefusedError,
@@ -50,41 +61,15 @@ from tap_emailgistics.errors import (
     RunSlotsTakenError,
     TransportGaveUpError,
 )
-from tap_emailgistics.progress import duration, time_left
-from tap_emailgistics.recreation import Recreations, RestartRunError
-from tap_emailgistics.run_paginator import RunPaginator
-from tap_emailgistics.run_types import (
-    Answer,
-    Page,
-    PollPolicy,
-    RunRequest,
-    RunState,
-    VerifiedRun,
-)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator
     from datetime import datetime
 
-    from tap_emailgistics.run_types import Sender
+    from tap_emailgistics.engine.values import Sender
 
 __all__ = ["ReportRun", "RestartRunError"]
 LOGGER = logging.getLogger("tap-emailgistics")
-
-
-@dataclass
-class _Attempt:
-    """What one attempt at the run has seen so far."""
-
-    number: int
-    paginator: RunPaginator
-    state: RunState = RunState.CREATED
-    started: float | None = None  # monotonic, when its first request was sent
-    envelope: Envelope | None = None
-    cutoff: str | None = None
-    api_now: datetime | None = None
-    rows: int = 0
-    totals: set[int] = field(default_factory=set)
 
 
 class ReportRun:
@@ -111,7 +96,7 @@ class ReportRun:
         self.recreations = Recreations(error_retries, policy, self.clock)
         self.rng = random.Random()  # noqa: S311 - jitter, not cryptography
         first = RunRequest("GET", resume_href) if resume_href else create
-        self.attempt = _Attempt(0, RunPaginator(self, first))
+        self.attempt = Attempt(0, RunPaginator(self._last_answer, first))
         self.resumed = resume_href is not None
         #: When the next request may be sent (monotonic); polls wait, the rest go at once.
         self.due_at = 0.0
@@ -188,6 +173,9 @@ class ReportRun:
                     self.step(send)
             except RestartRunError as restart:
                 self.restart(restart)
+
+    def _last_answer(self) -> Envelope | None:
+        return self.attempt.envelope
 
     def release(self) -> None:
         """Forget the last answer's rows: the plan keeps every run until the sync ends."""
@@ -297,7 +285,9 @@ class ReportRun:
 
     def _new_attempt(self, wait: float) -> None:
         self.due_at = self.clock() + wait
-        self.attempt = _Attempt(self.attempt.number + 1, RunPaginator(self, self.create))
+        self.attempt = Attempt(
+            self.attempt.number + 1, RunPaginator(self._last_answer, self.create)
+        )
         self.results_href, self.ready_page = None, None
         self.projected_seconds = None
 

@@ -22,15 +22,15 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from tap_emailgistics.durations import duration
 from tap_emailgistics.errors import IncompleteResultError, RunGaveUpError
-from tap_emailgistics.progress import duration
 
 if TYPE_CHECKING:
     import random
     from collections.abc import Callable
 
+    from tap_emailgistics.engine.values import PollPolicy
     from tap_emailgistics.errors import PartitionError
-    from tap_emailgistics.run_types import PollPolicy
 
 LOGGER = logging.getLogger("tap-emailgistics")
 #: About as long as a GET's 8 tries with backoff (2 s doubling, capped at 2 min).

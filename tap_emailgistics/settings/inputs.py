@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tap_emailgistics.errors import InputFileError
-from tap_emailgistics.settings import SECRET_SETTINGS
+from tap_emailgistics.settings.parse import SECRET_SETTINGS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

@@ -1,6 +1,6 @@
 """The report streams' JSON Schemas, assembled from the registry and the column catalog.
 
-``python -m tap_emailgistics.schema_files`` (re)writes ``schemas/<stream>.json`` for
+``python -m tap_emailgistics.catalog.schema_files`` (re)writes ``schemas/<stream>.json`` for
 every report stream; a test fails when a committed file differs from what this
 produces. The directory streams' schemas (``mailboxes``, ...) are written by hand.
 """
@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tap_emailgistics.columns import DETAILS, DIMENSIONS, LEADING, METRICS, TRAILING
-from tap_emailgistics.registry import StreamDefinition, stream_definitions
+from tap_emailgistics.catalog.columns import DETAILS, DIMENSIONS, LEADING, METRICS, TRAILING
+from tap_emailgistics.catalog.registry import StreamDefinition, stream_definitions
 
-SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
 
 def report_schema(definition: StreamDefinition) -> dict[str, Any]:

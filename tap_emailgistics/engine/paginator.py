@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING
 
 from singer_sdk.pagination import BaseAPIPaginator
 
-from tap_emailgistics.run_types import RunRequest
+from tap_emailgistics.engine.values import RunRequest
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import requests
 
-    from tap_emailgistics.report_run import ReportRun
+    from tap_emailgistics.engine.envelope import Envelope
 
 
 class RunPaginator(BaseAPIPaginator[RunRequest]):
@@ -25,10 +27,14 @@ class RunPaginator(BaseAPIPaginator[RunRequest]):
     It decides *what* to send next; *when* is the run's ``due_at`` (the scheduler's).
     """
 
-    def __init__(self, run: ReportRun, start: RunRequest) -> None:
-        """Start with the run's POST (or, resuming, a read of its results link)."""
+    def __init__(self, last_answer: Callable[[], Envelope | None], start: RunRequest) -> None:
+        """Start with the run's POST (or, resuming, a read of its results link).
+
+        ``last_answer``: the run's reading of the answer just received (the run reads
+        and checks every answer before the paginator is asked what comes next).
+        """
         super().__init__(start)
-        self.run = run
+        self.last_answer = last_answer
         self.polls = 0
 
     def get_next(self, response: requests.Response) -> RunRequest | None:  # noqa: ARG002
@@ -36,7 +42,7 @@ class RunPaginator(BaseAPIPaginator[RunRequest]):
 
         The run has already read and checked ``response`` (``ReportRun._read``).
         """
-        envelope = self.run.attempt.envelope
+        envelope = self.last_answer()
         if envelope is None or envelope.self_href is None:  # pragma: no cover - read first
             return None
         if envelope.status == "running":

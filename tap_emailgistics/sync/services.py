@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tap_emailgistics.api_clock import ApiClock
-    from tap_emailgistics.directory import MailboxDirectory
-    from tap_emailgistics.ledger import SyncLedger
-    from tap_emailgistics.progress import Heartbeat
-    from tap_emailgistics.run_types import PollPolicy
-    from tap_emailgistics.scheduler import RunScheduler
-    from tap_emailgistics.settings import Settings
+    from tap_emailgistics.engine.scheduler import RunScheduler
+    from tap_emailgistics.engine.values import PollPolicy
+    from tap_emailgistics.finality.api_clock import ApiClock
+    from tap_emailgistics.finality.watermarks import WatermarkLog
+    from tap_emailgistics.settings.parse import Settings
+    from tap_emailgistics.streams.directory import MailboxDirectory
+    from tap_emailgistics.sync.ledger import SyncLedger
+    from tap_emailgistics.sync.progress import Heartbeat
     from tap_emailgistics.transport.host import ApiHost
     from tap_emailgistics.transport.pacing import RequestPacer
-    from tap_emailgistics.watermarks import WatermarkLog
 
 
 @dataclass(frozen=True)

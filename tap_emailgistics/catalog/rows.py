@@ -12,15 +12,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tap_emailgistics.finality import RowKeys, final_until, is_final, parse_cutoff
-from tap_emailgistics.windows import format_utc
+from tap_emailgistics.finality.periods import format_utc
+from tap_emailgistics.finality.rules import RowKeys, final_until, is_final, parse_cutoff
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from zoneinfo import ZoneInfo
 
-    from tap_emailgistics.extras import ExtraFieldKeeper
-    from tap_emailgistics.run_types import Page
+    from tap_emailgistics.catalog.extras import ExtraFieldKeeper
+    from tap_emailgistics.engine.values import Page
 
 
 class RowCompleter:

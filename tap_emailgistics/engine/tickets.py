@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from tap_emailgistics.report_run import ReportRun
-    from tap_emailgistics.run_types import Sender
-    from tap_emailgistics.windows import Window
+    from tap_emailgistics.engine.run import ReportRun
+    from tap_emailgistics.engine.values import Sender
+    from tap_emailgistics.finality.periods import Window
 
 #: (stream name, mailboxId, period): one partition of one report stream.
 PartitionKey = tuple[str, str, str]

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from tap_emailgistics.windows import period_end_utc, to_utc
+from tap_emailgistics.finality.periods import period_end_utc, to_utc
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from zoneinfo import ZoneInfo
 
-    from tap_emailgistics.windows import Window
+    from tap_emailgistics.finality.periods import Window
 
 _HOUR = timedelta(hours=1)
 LOGGER = logging.getLogger("tap-emailgistics")
