@@ -1,0 +1,214 @@
+"""Issue "What an operator sees under Meltano": several accounts in one project, as the README says.
+
+Two sandboxes are two accounts (seeds 7 and 8: other data under the same keys, and the
+documentation's example mailbox in both). A new project follows "Adding it to your
+Meltano project" for the first and "Several accounts in one project" for the second,
+verbatim apart from ports and schemas; PostgreSQL is checked against each sandbox's
+ground truth.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import yaml
+from psycopg import sql
+
+from emailgistics_sandbox import Sandbox, SandboxControl, SandboxSettings
+from tap_emailgistics.plugin_definition import default_selection
+
+from .conftest import MELTANO
+from .readme_project import (
+    ADOPT_SCHEMA,
+    adopt,
+    assert_holds_the_account,
+    loaded_rows,
+    localised,
+    operator_env,
+    readme_block,
+    run_bash,
+    table_names,
+    truth_until_now,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    import psycopg
+
+pytestmark = pytest.mark.e2e
+SECOND_BASE_URL = "http://127.0.0.1:8766"  # the second sandbox, in the README
+SECOND_SCHEMA, SHARED_SCHEMA = "emailgistics_eu", "emailgistics_all"
+
+
+def meltano(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [MELTANO, *args],
+        cwd=project,
+        env=operator_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def own_schemas() -> dict[str, str]:
+    """A schema of the tests' own for each schema the README names (those may hold data)."""
+    tag = uuid.uuid4().hex[:10]
+    return {name: f"e2e_{tag}_{name}" for name in (ADOPT_SCHEMA, SECOND_SCHEMA, SHARED_SCHEMA)}
+
+
+def drop(postgres: psycopg.Connection[Any], schemas: dict[str, str]) -> None:
+    for name in schemas.values():
+        postgres.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def schemas(postgres: psycopg.Connection[Any]) -> Iterator[dict[str, str]]:
+    names = own_schemas()
+    yield names
+    drop(postgres, names)
+
+
+@dataclass
+class Accounts:
+    """The project after the README's accounts block, and the two accounts it loads."""
+
+    project: Path
+    first: SandboxControl
+    second: SandboxControl
+    schemas: dict[str, str]
+    #: ``meltano state list`` right after the block (other tests add state ids later).
+    state_ids: list[str]
+
+
+@pytest.fixture(scope="module")
+def accounts(
+    tmp_path_factory: pytest.TempPathFactory, postgres: psycopg.Connection[Any]
+) -> Iterator[Accounts]:
+    # Module-scoped: building the project is most of these tests' time, and each test's
+    # assertions hold whichever of the others ran before it.
+    names = own_schemas()
+    with (
+        Sandbox(SandboxSettings(run_seconds=0.05)) as first,
+        Sandbox(SandboxSettings(run_seconds=0.05, seed=8)) as second,
+    ):
+        try:
+            project = adopt(
+                tmp_path_factory.mktemp("accounts"), first.base_url, names[ADOPT_SCHEMA]
+            )
+            block = localised(
+                readme_block("accounts"),
+                {SECOND_BASE_URL: second.base_url, SECOND_SCHEMA: names[SECOND_SCHEMA]},
+            )
+            done = run_bash(block, project)
+            assert done.returncode == 0, done.stderr[-4000:]
+            listed = meltano(project, "state", "list")
+            assert listed.returncode == 0, listed.stderr[-3000:]
+            yield Accounts(
+                project,
+                SandboxControl(first.base_url),
+                SandboxControl(second.base_url),
+                names,
+                sorted(listed.stdout.split()),
+            )
+        finally:
+            drop(postgres, names)
+
+
+def test_given_two_accounts_per_the_readme_when_run_together_then_each_schema_holds_its_account(
+    accounts: Accounts, postgres: psycopg.Connection[Any]
+) -> None:
+    first_ids = {m["mailboxId"] for m in accounts.first.mailboxes()}
+    assert first_ids != {m["mailboxId"] for m in accounts.second.mailboxes()}
+    for schema, control in (
+        (accounts.schemas[ADOPT_SCHEMA], accounts.first),
+        (accounts.schemas[SECOND_SCHEMA], accounts.second),
+    ):
+        selected = sorted(s.removesuffix(".*") for s in default_selection())
+        assert table_names(postgres, schema) == selected, schema
+        assert_holds_the_account(loaded_rows(postgres, schema), control)
+
+
+def test_given_two_accounts_per_the_readme_when_run_together_then_there_is_a_state_id_per_pair(
+    accounts: Accounts,
+) -> None:
+    assert accounts.state_ids == [
+        "dev:tap-emailgistics--eu-to-target-postgres--eu",
+        "dev:tap-emailgistics-to-target-postgres",
+    ]
+
+
+def test_given_the_two_account_job_when_its_schedule_runs_then_both_schemas_catch_up(
+    accounts: Accounts, postgres: psycopg.Connection[Any]
+) -> None:
+    for control in (accounts.first, accounts.second):
+        control.advance(days=1)  # a new day for both, and yesterday settles
+    done = run_bash("meltano schedule run emailgistics-daily", accounts.project)
+    assert done.returncode == 0, done.stderr[-4000:]
+    for schema, control in (
+        (accounts.schemas[ADOPT_SCHEMA], accounts.first),
+        (accounts.schemas[SECOND_SCHEMA], accounts.second),
+    ):
+        assert_holds_the_account(loaded_rows(postgres, schema), control)
+
+
+def test_given_the_readme_account_maps_when_both_load_one_schema_then_their_rows_stay_apart(
+    accounts: Accounts, postgres: psycopg.Connection[Any]
+) -> None:
+    first = truth_until_now(accounts.first, "mailbox_performance")
+    second = truth_until_now(accounts.second, "mailbox_performance")
+    shared = first.keys() & second.keys()  # the documentation's mailbox, in both accounts
+    assert any(first[key]["received"] != second[key]["received"] for key in shared)
+    schema = accounts.schemas[SHARED_SCHEMA]
+    add_to_meltano_yml(
+        accounts.project, localised(readme_block("accounts-map", "yaml"), {SHARED_SCHEMA: schema})
+    )
+    done = run_bash(readme_block("accounts-one-schema"), accounts.project)
+    assert done.returncode == 0, done.stderr[-4000:]
+    everything = loaded_rows(postgres, schema)
+    assert {row["account"] for rows in everything.values() for row in rows} == {"us", "eu"}
+    assert_holds_the_account(loaded_rows(postgres, schema, "us"), accounts.first)
+    assert_holds_the_account(loaded_rows(postgres, schema, "eu"), accounts.second)
+
+
+def add_to_meltano_yml(project: Path, fragment: str) -> None:
+    """What the README asks for: the fragment's plugins added to the project's ``meltano.yml``."""
+    path = project / "meltano.yml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for kind, plugins in yaml.safe_load(fragment)["plugins"].items():
+        known = {plugin["name"] for plugin in config["plugins"].get(kind, [])}
+        assert known.isdisjoint(plugin["name"] for plugin in plugins)
+        config["plugins"].setdefault(kind, []).extend(plugins)
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+
+def test_given_no_second_api_key_when_its_pair_runs_then_it_loads_the_first_account_by_its_key(
+    tmp_path: Path, schemas: dict[str, str], postgres: psycopg.Connection[Any]
+) -> None:
+    # Two accounts in one region share base_url; leaving out the second account's
+    # settings leaves it both the first's base_url and the first's key.
+    lines = readme_block("accounts").splitlines(keepends=True)
+    forgotten = [
+        line for line in lines if line.startswith("meltano config set tap-emailgistics--eu ")
+    ]
+    assert [line.split()[4] for line in forgotten] == ["base_url", "api_key"]
+    block = localised(
+        "".join(line for line in lines if line not in forgotten),
+        {SECOND_SCHEMA: schemas[SECOND_SCHEMA]},
+    )
+    with Sandbox(SandboxSettings(run_seconds=0.05)) as first:
+        project = adopt(tmp_path, first.base_url, schemas[ADOPT_SCHEMA])
+        done = run_bash(block, project)
+        assert done.returncode == 0, done.stderr[-4000:]
+        loaded = loaded_rows(postgres, schemas[SECOND_SCHEMA])
+        assert_holds_the_account(loaded, SandboxControl(first.base_url))
+    listed = meltano(project, "config", "list", "tap-emailgistics--eu")
+    [api_key] = [line for line in listed.stdout.splitlines() if line.startswith("api_key ")]
+    assert api_key.endswith("(inherited from 'tap-emailgistics')")
