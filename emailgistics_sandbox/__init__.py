@@ -1,6 +1,9 @@
 """A local, faithful Emailgistics Reporting API for development, tests and demos.
 
-It does not import the tap: it is an independent oracle of the API contract.
+It serves the aggregate reports (mailboxPerformance, mailboxUserPerformance,
+mailboxDomainPerformance) and Received Message Detail (receivedMessageDetail), all built
+from the same message events. It does not import the tap: it is an independent oracle
+of the API contract.
 """
 
 from emailgistics_sandbox.client import SandboxControl
@@ -9,6 +12,7 @@ from emailgistics_sandbox.config import (
     FULL_KEY,
     LIMITED_KEY,
     NO_REPORTING_KEY,
+    REPORTING_ONLY_KEY,
     SandboxSettings,
 )
 from emailgistics_sandbox.faults import FaultRule
@@ -19,6 +23,7 @@ __all__ = [
     "FULL_KEY",
     "LIMITED_KEY",
     "NO_REPORTING_KEY",
+    "REPORTING_ONLY_KEY",
     "FaultRule",
     "Sandbox",
     "SandboxControl",

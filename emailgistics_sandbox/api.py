@@ -9,14 +9,22 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from emailgistics_sandbox.reports import REPORTS, ReportQuery, ReportResult, Row, run_report
+from emailgistics_sandbox.catalog import (
+    REPORT_NAMES,
+    build_query,
+    compute,
+    required_scopes,
+    total_until_last_page,
+)
 from emailgistics_sandbox.runs import DEFAULT_PAGE_SIZE, ApiError, Run, envelope
-from emailgistics_sandbox.validation import build_report_query, json_body, page_request
+from emailgistics_sandbox.validation import json_body, page_request
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from emailgistics_sandbox.catalog import AnyQuery, AnyResult
     from emailgistics_sandbox.config import ApiKey
+    from emailgistics_sandbox.reports import Row
     from emailgistics_sandbox.state import SandboxState
 
 _RESULTS_PATH = re.compile(r"^/api/v1/reports/results/([0-9a-fA-F-]{36})$")
@@ -93,9 +101,9 @@ def _route(state: SandboxState, request: ApiRequest, key: ApiKey) -> Answer:
         _require_scope(key, "reporting")
         return _results(state, request, key, match.group(1))
     if (match := _REPORT_PATH.match(request.path)) and request.method == "POST":
-        if match.group(1) not in REPORTS:
+        if match.group(1) not in REPORT_NAMES:
             raise ApiError(404, f"Unknown report {match.group(1)!r}.")
-        _require_scope(key, "reporting")
+        _require_scope(key, *required_scopes(match.group(1)))
         return _create_run(state, request, key, match.group(1))
     raise ApiError(404, f"No endpoint {request.method} {request.path}.")
 
@@ -115,12 +123,12 @@ def _create_run(state: SandboxState, request: ApiRequest, key: ApiKey, report: s
     }
     cap = state.settings.max_running_runs
     try:
-        query = build_report_query(state, request.query, origin_body, key, report)
+        query = build_query(state, request.query, origin_body, key, report)
         page = page_request(request.query, default_max=DEFAULT_PAGE_SIZE)
         # Checked before the report is computed so a refused POST costs nothing; checked
         # again, atomically, when the run is stored (another client may have taken the slot).
         state.runs.check_cap(key.account, cap)
-        result = run_report(query, state.visible_until())
+        result = compute(query, state.visible_until())
         factory = _run_factory(state, key, origin, query, result)
         run = state.runs.add_capped(key.account, cap, factory)
     except ApiError as error:
@@ -133,8 +141,8 @@ def _run_factory(
     state: SandboxState,
     key: ApiKey,
     origin: dict[str, Any],
-    query: ReportQuery,
-    result: ReportResult,
+    query: AnyQuery,
+    result: AnyResult,
 ) -> Callable[[str, int], Run]:
     def new_run(result_id: str, id_base: int) -> Run:
         dice = random.Random(f"{state.settings.fault_seed}:{id_base}")  # noqa: S311 - dice
@@ -152,8 +160,8 @@ def _new_run(  # noqa: PLR0913, PLR0917 - one call site, all parts of one run
     state: SandboxState,
     key: ApiKey,
     origin: dict[str, Any],
-    query: ReportQuery,
-    result: ReportResult,
+    query: AnyQuery,
+    result: AnyResult,
     result_id: str,
     rows: list[dict[str, Any]],
 ) -> Run:
@@ -169,7 +177,7 @@ def _new_run(  # noqa: PLR0913, PLR0917 - one call site, all parts of one run
         origin=origin,
         rows=rows,
         time_zone=query.mailbox.time_zone,
-        total_until_last_page=REPORTS[query.report].total_until_last_page,
+        total_until_last_page=total_until_last_page(query.report),
         created_at=state.clock.now(),
         started=time.monotonic(),
         duration=duration,

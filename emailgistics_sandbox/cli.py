@@ -1,4 +1,4 @@
-"""``emailgistics-sandbox``: run a local Emailgistics Reporting API."""
+"""``emailgistics-sandbox``: run a local Emailgistics Reporting API (all four reports)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ _OPTIONS: tuple[tuple[str, Any, Any, str], ...] = (
         None,
         (
             "JSON list of keys ({key, name, scopes, mailboxes|'*', "
-            "deniedMailboxes, expires}); default: the four built-in keys printed at start"
+            "deniedMailboxes, expires}); default: the five built-in keys printed at start"
         ),
     ),
     ("--fault-seed", int, 1, "seed of the fault generator" + _D),
@@ -116,7 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "A faithful local Emailgistics Reporting API (v1) with deterministic data, "
             "a controllable clock, fault injection, ground truth and a request log. "
-            "Control endpoints live under /_sandbox/ and need no API key."
+            "Reports: mailboxPerformance, mailboxUserPerformance, mailboxDomainPerformance "
+            "and receivedMessageDetail (one row per received message; needs the "
+            "messages:read scope as well as reporting), all built from the same message "
+            "events. Control endpoints live under /_sandbox/ and need no API key."
         ),
     )
     for flag, kind, default, text in _OPTIONS:

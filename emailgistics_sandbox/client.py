@@ -50,8 +50,21 @@ class SandboxControl:
         self._call("DELETE", "requests")
 
     def truth(self, **query: Any) -> list[dict[str, Any]]:  # noqa: ANN401
-        """Expected rows for a report query (same body fields as the API, plus report)."""
-        return list(self._call("POST", "truth", query)["rows"])
+        """Expected rows for a report query, at the sandbox's clock.
+
+        ``query``: the API's body fields plus ``report`` and, optionally, ``fieldGroup``
+        and ``includeDetails``. Aggregate rows add ``isFinal`` and ``startDateTimeUtc``;
+        ``receivedMessageDetail`` rows are the API's rows without ``id``, every page.
+        """
+        return list(self.truth_result(**query)["rows"])
+
+    def truth_result(self, **query: Any) -> dict[str, Any]:  # noqa: ANN401
+        """The whole truth answer: ``timeZone``, ``rows`` and the cutoff, if any.
+
+        ``dataCutoffTimestamp`` is there for ``receivedMessageDetail`` when the range
+        reaches past the visible time (aggregate rows carry ``isFinal`` instead).
+        """
+        return dict(self._call("POST", "truth", query))
 
     def set_faults(self, faults: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Replace the fault rules (see ``emailgistics_sandbox.faults``)."""

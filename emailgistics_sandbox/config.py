@@ -19,6 +19,8 @@ DEFAULT_NOW = datetime(2026, 5, 1, 12, 29, tzinfo=UTC)
 ALL_SCOPES = frozenset({"reporting", "messages:read", "messages:content"})
 FULL_KEY = "sandbox-full-key"
 NO_REPORTING_KEY = "sandbox-no-reporting-key"
+#: Has ``reporting`` but not ``messages:read``: the message detail report answers 403.
+REPORTING_ONLY_KEY = "sandbox-reporting-only-key"
 LIMITED_KEY = "sandbox-limited-key"
 EXPIRED_KEY = "sandbox-expired-key"
 
@@ -54,10 +56,11 @@ class ApiKey:
 
 
 def default_keys(denied_mailbox_id: str) -> list[ApiKey]:
-    """The four keys every sandbox accepts unless a keys file replaces them."""
+    """The five keys every sandbox accepts unless a keys file replaces them."""
     return [
         ApiKey(FULL_KEY, "full"),
         ApiKey(NO_REPORTING_KEY, "no-reporting", scopes=frozenset({"messages:read"})),
+        ApiKey(REPORTING_ONLY_KEY, "reporting-only", scopes=frozenset({"reporting"})),
         ApiKey(LIMITED_KEY, "limited", denied_mailboxes=frozenset({denied_mailbox_id})),
         ApiKey(EXPIRED_KEY, "expired", expires=datetime(2020, 1, 1, tzinfo=UTC)),
     ]

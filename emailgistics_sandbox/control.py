@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from emailgistics_sandbox.api import Answer
+from emailgistics_sandbox.catalog import REPORT_NAMES, build_query, compute
 from emailgistics_sandbox.config import ApiKey
 from emailgistics_sandbox.faults import FaultRule
-from emailgistics_sandbox.reports import REPORTS, truth_rows
+from emailgistics_sandbox.message_detail import MESSAGE_DETAIL
+from emailgistics_sandbox.reports import ReportQuery, truth_rows
 from emailgistics_sandbox.runs import ApiError
-from emailgistics_sandbox.validation import build_report_query
 
 if TYPE_CHECKING:
     from emailgistics_sandbox.state import SandboxState
@@ -69,17 +70,30 @@ def _clear_requests(state: SandboxState, _body: Any) -> dict[str, Any]:  # noqa:
 
 def _truth(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
     # Ground truth answers for any mailbox, whatever a key's allowlist says.
-    if body.get("report") not in REPORTS:
-        msg = f"'report' must be one of {', '.join(REPORTS)}"
+    report = body.get("report")
+    if report not in REPORT_NAMES:
+        msg = f"'report' must be one of {', '.join(REPORT_NAMES)}"
         raise ValueError(msg)
-    query = build_report_query(
-        state, _truth_query(body), body, _ORACLE_KEY, body["report"], include_removed=True
+    # The message detail report refuses fields it does not know: pass only the body's.
+    fields = {k: v for k, v in body.items() if k not in _TRUTH_FIELDS}
+    report_body = fields if report == MESSAGE_DETAIL else body
+    query = build_query(
+        state, _truth_query(body), report_body, _ORACLE_KEY, report, include_removed=True
     )
-    rows = truth_rows(query, state.visible_until())
-    return {"timeZone": query.mailbox.time_zone, "rows": rows}
+    visible = state.visible_until()
+    if isinstance(query, ReportQuery):
+        return {"timeZone": query.mailbox.time_zone, "rows": truth_rows(query, visible)}
+    # Message rows are the API's rows, all of them (no paging, no ids), and the cutoff.
+    result = compute(query, visible)
+    answer: dict[str, Any] = {"timeZone": query.mailbox.time_zone, "rows": result.rows}
+    cutoff = result.cutoff_local(query.mailbox.time_zone)
+    if cutoff is not None:
+        answer["dataCutoffTimestamp"] = cutoff
+    return answer
 
 
 _ORACLE_KEY = ApiKey("oracle", "oracle")
+_TRUTH_FIELDS = frozenset({"report", "fieldGroup", "includeDetails"})
 
 
 def _truth_query(body: dict[str, Any]) -> dict[str, str]:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from emailgistics_sandbox.message_traits import snooze, stable_message_id
+
 #: Activity exists between these instants (UTC); reports outside return zero rows.
 ACTIVITY_START = datetime(2025, 7, 1, tzinfo=UTC)
 ACTIVITY_END = datetime(2027, 1, 1, tzinfo=UTC)
@@ -26,8 +28,6 @@ ACTIVITY_END = datetime(2027, 1, 1, tzinfo=UTC)
 DOCS_MAILBOX_ID = "af412a6c-657f-445b-892c-b6b1fa41ad1b"
 
 CLOSE_KINDS = ("archived", "deleted", "junk", "sentItems")
-SNOOZE_PROBABILITY = 0.15
-_SNOOZE_HOURS = (1, 4, 24, 72)
 _DOMAINS = (
     "contoso.com",
     "fabrikam.com",
@@ -261,18 +261,18 @@ def _add_message(
         events.append(Event(closed_at, "closed", message, owner))
 
 
-def _new_message(
-    rng: random.Random, mailbox: Mailbox, at: datetime, domain: str | None
-) -> Message:
+def _new_message(rng: random.Random, mailbox: Mailbox, at: datetime, domain: str | None) -> Message:
     # The draws keep their order: the same seed must give the same data set as before.
     owner = rng.choice(mailbox.users).user_id if rng.random() < 0.85 else None
     replied = rng.random() < 0.8
     elapsed = round(rng.uniform(3, 600), 1) if replied else None
     close_kind = rng.choice(CLOSE_KINDS) if rng.random() < 0.75 else None
     close_elapsed = round(rng.uniform(30, 2_000), 1) if close_kind else None
-    message_id = _next_message_id(mailbox)
+    # Ids and snoozes are not drawn from `rng`: drawing would shift every later draw.
+    mailbox.messages_made += 1
+    message_id = stable_message_id(mailbox.mailbox_id, mailbox.messages_made)
     closed_at = None if close_elapsed is None else at + timedelta(minutes=close_elapsed)
-    snoozed_at, snoozed_until = _snooze(message_id, at, closed_at)
+    snoozed_at, snoozed_until = snooze(message_id, at, closed_at)
     return Message(
         message_id=message_id,
         domain=domain or rng.choice(_DOMAINS),
@@ -290,24 +290,3 @@ def _new_message(
         snoozed_at=snoozed_at,
         snoozed_until=snoozed_until,
     )
-
-
-def _next_message_id(mailbox: Mailbox) -> str:
-    # Derived from the mailbox and a counter, not drawn from the generator: drawing
-    # would shift every later draw and change every report of the data set.
-    mailbox.messages_made += 1
-    return str(uuid.uuid5(uuid.UUID(mailbox.mailbox_id), f"message:{mailbox.messages_made}"))
-
-
-def _snooze(
-    message_id: str, received: datetime, closed: datetime | None
-) -> tuple[datetime | None, datetime | None]:
-    # Dice of the message's own, for the same reason as its id. A close ends a snooze,
-    # so a snooze that would start after the close never happens.
-    dice = random.Random(message_id)
-    if dice.random() >= SNOOZE_PROBABILITY:
-        return None, None
-    start = received + timedelta(minutes=dice.randrange(10, 240))
-    if closed is not None and start >= closed:
-        return None, None
-    return start, start + timedelta(hours=dice.choice(_SNOOZE_HOURS))

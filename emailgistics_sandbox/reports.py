@@ -1,4 +1,4 @@
-"""Report definitions and aggregation of events into report rows."""
+"""The aggregate reports: their definitions and the aggregation of events into rows."""
 
 from __future__ import annotations
 

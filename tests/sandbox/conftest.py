@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -21,6 +23,38 @@ DAYS = {
     "end": "2026-04-10T23:59:59",
     "period": "day",
 }
+
+
+DETAIL = "receivedMessageDetail"
+#: A day of the docs' mailbox (New York), long final at the default clock.
+MESSAGE_DAY = {
+    "mailboxId": DOCS_MAILBOX,
+    "activityType": "received",
+    "activityStart": "2026-03-04T00:00:00",
+    "activityEnd": "2026-03-04T23:59:59",
+}
+#: The default clock's last days, reaching past the visible time (2026-05-01T12:14Z).
+RECENT_MESSAGES = {
+    **MESSAGE_DAY,
+    "activityStart": "2026-04-27T00:00:00",
+    "activityEnd": "2026-05-01T23:59:59",
+}
+
+
+def mailbox_in(control: SandboxControl, zone: str) -> str:
+    """The id of the sandbox's mailbox in ``zone``."""
+    return str(next(m["mailboxId"] for m in control.mailboxes() if m["timeZone"] == zone))
+
+
+def as_utc(local: str, zone: str) -> str:
+    """A wall-clock time of ``zone`` as the UTC ``...Z`` the message detail report takes."""
+    instant = datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def without_ids(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows without their cursor ``id`` (not a stable key across runs)."""
+    return [{k: v for k, v in row.items() if k != "id"} for row in rows]
 
 
 def wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> None:

@@ -258,7 +258,7 @@ def test_given_the_cli_when_started_then_it_prints_base_url_and_keys() -> None:
             banner = json.loads(process.stdout.readline())
             assert SandboxControl(banner["baseUrl"]).health()
             names = {k["name"] for k in banner["keys"]}
-            assert names == {"full", "no-reporting", "limited", "expired"}
+            assert names == {"full", "no-reporting", "reporting-only", "limited", "expired"}
         finally:
             process.terminate()
         assert process.wait(timeout=10) == 0
