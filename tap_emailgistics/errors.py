@@ -74,6 +74,10 @@ class ApiAccessError(EmailgisticsError, FatalAPIError):
         self.status = status
 
 
+class ScopeRefusedError(ApiAccessError, PartitionError):
+    """A report POST answered 403: the key lacks a scope that report alone needs."""
+
+
 class MailboxRefusedError(ApiAccessError, PartitionError):
     """A report POST answered 404: the mailbox left the key's allowlist, or no longer exists."""
 

@@ -165,7 +165,7 @@ class TapEmailgistics(Tap):
             if not scheduler.is_planned(stream.name):
                 scheduler.add(stream.name, stream.plan())
                 for context in stream.partitions:
-                    ledger.plan((stream.name, context["mailboxId"], context["period"]))
+                    ledger.plan(stream.partition_of(context))
 
     def _check_before_sync(self, report_streams: list[str]) -> None:
         """Say once what concerns the whole sync.
@@ -196,10 +196,13 @@ class TapEmailgistics(Tap):
         directory streams go after the reports: their ACTIVATE_VERSION (which the SDK
         sends before their rows) then comes moments before the end of the input.
         """
-        streams = super().streams
-        reports = [n for n, s in streams.items() if isinstance(s, ReportStream)]
-        settings, state = self.services.settings, dict(self.state)
-        ordered = stream_order(reports, state, settings.periods, format_local(settings.start))
+        streams, settings = super().streams, self.services.settings
+        reports = {
+            name: (stream.kind.key, stream.kind.values(settings))
+            for name, stream in streams.items()
+            if isinstance(stream, ReportStream)
+        }
+        ordered = stream_order(reports, dict(self.state), format_local(settings.start))
         directory = [MailboxesStream.name, MailboxUsersStream.name, MailboxTagsStream.name]
         for name in [*ordered, *directory, WATERMARKS_STREAM]:
             if name in streams:

@@ -161,3 +161,91 @@ TRAILING: dict[str, dict[str, Any]] = {
         "rather than dropped.",
     },
 }
+
+#: Received Message Detail (an activity report): the tap's columns before the API's.
+MESSAGE_LEADING: dict[str, dict[str, Any]] = {
+    "id": LEADING["id"],
+    "mailboxId": {
+        "type": ["string"],
+        "description": "Mailbox the message was received in (added by the tap).",
+    },
+    "activityType": {
+        "type": ["string"],
+        "description": "The activity (received, replied, closed) whose window last sent "
+        "the row (added by the tap; not part of the key).",
+    },
+}
+
+_UTC = "UTC instant (YYYY-MM-DDTHH:MM:SSZ)"
+#: The message columns the field groups name (``basic``: the sandbox's stance, README).
+MESSAGES: dict[str, dict[str, Any]] = {
+    "messageId": {
+        "type": ["string"],
+        "description": "Stable id of the message (with mailboxId, the row's key).",
+    },
+    "conversationId": {
+        "type": ["string", "null"],
+        "description": "Conversation the message belongs to.",
+    },
+    "receivedDateTime": {
+        "type": ["string", "null"],
+        "format": "date-time",
+        "description": f"When the message was received: {_UTC}.",
+    },
+    "status": {
+        "type": ["string", "null"],
+        "description": "open, snoozed or closed, as of the result the row came from.",
+    },
+    "ownerUserId": {
+        "type": ["string", "null"],
+        "description": "Owner after the latest assignment (null: no owner).",
+    },
+    "senderDomain": {"type": ["string", "null"], "description": "Sender's domain."},
+    "firstRepliedDateTime": {
+        "type": ["string", "null"],
+        "format": "date-time",
+        "description": f"The initial reply, {_UTC}; null before any.",
+    },
+    "lastRepliedDateTime": {
+        "type": ["string", "null"],
+        "format": "date-time",
+        "description": f"The latest reply, {_UTC}; null before any.",
+    },
+    "closedDateTime": {
+        "type": ["string", "null"],
+        "format": "date-time",
+        "description": f"The latest close, {_UTC}; null while open.",
+    },
+}
+
+#: Added to message rows with ``include_details``.
+MESSAGE_DETAILS: dict[str, dict[str, Any]] = {
+    "ownerUserName": {"type": ["string", "null"], "description": "Owner display name."},
+    "ownerUserEmail": {"type": ["string", "null"], "description": "Owner email."},
+    "ownerUserActive": {
+        "type": ["boolean", "null"],
+        "description": "Whether the owner is active.",
+    },
+}
+
+#: The tap's columns after the API's, on message rows.
+MESSAGE_TRAILING: dict[str, dict[str, Any]] = {
+    "timeZone": TRAILING["timeZone"],
+    "asOfUtc": {
+        "type": ["string"],
+        "format": "date-time",
+        "description": "The instant the row shows the message as of: the end of the window "
+        "it came from, or the result's dataCutoffTimestamp when that came first.",
+    },
+    "isFinal": {
+        "type": ["boolean"],
+        "description": "True when the result the row came from had no dataCutoffTimestamp: "
+        "the message as of then never changes (a later reply or close upserts the row).",
+    },
+    "dataCutoffTimestamp": {
+        "type": ["string", "null"],
+        "description": "Mailbox-local time up to which the result counted activity, when "
+        "it reached into the present; null when final.",
+    },
+    "extraFields": TRAILING["extraFields"],
+}

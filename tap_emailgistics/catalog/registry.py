@@ -2,6 +2,10 @@
 
 Adding a report or a field group is an entry here (and any new column in ``columns``);
 ``python -m tap_emailgistics.catalog.schema_files`` then writes its schemas into ``schemas/``.
+Two kinds of report share the one engine: ``periodic`` reports group activity by
+period (partitions: mailbox and period; a bookmark is a period start), ``activity``
+reports list messages by when an activity happened (partitions: mailbox and activity
+type; a bookmark is an instant). The kind picks its module (``finality.kinds``).
 """
 
 from __future__ import annotations
@@ -28,6 +32,17 @@ class ReportDefinition:
     #: or "directory" (the mailbox's user list, then unknown ids). A stance, like the
     #: API file's; it tells a repeated DST hour's second occurrence apart in sparse rows.
     dimension_order: str | None = None
+    #: "periodic" (rows per period) or "activity" (a row per message, by activity time).
+    kind: str = "periodic"
+    #: The stream name's last part: mailbox_performance, received_message_detail.
+    stream_suffix: str = "performance"
+    #: Columns that, with ``mailboxId``, identify a row across runs (activity reports).
+    key: tuple[str, ...] = ()
+    #: Whether its combination of all groups is selected by default (opt-in reports,
+    #: e.g. one that needs a scope many keys lack, say no).
+    selected_by_default: bool = True
+    #: Scopes the report needs besides ``reporting``, for the 403's one line.
+    extra_scopes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,15 +56,26 @@ class StreamDefinition:
 
     @property
     def metric_columns(self) -> tuple[str, ...]:
-        """The report's metric columns for this combination, each once."""
-        seen: dict[str, None] = {"received": None}  # always present, whatever is asked
+        """The report's columns for this combination, each once.
+
+        ``received`` is in every periodic row, whatever is asked; the key in every
+        activity row.
+        """
+        always = ("received",) if self.report.kind == "periodic" else self.report.key
+        seen: dict[str, None] = dict.fromkeys(always)
         for group in self.field_groups:
             seen.update(dict.fromkeys(self.report.groups[group]))
         return tuple(seen)
 
     @property
     def primary_keys(self) -> tuple[str, ...]:
-        """``mailboxId``, ``period``, ``startDateTimeUtc`` and the report's dimension."""
+        """The columns that identify a row across runs.
+
+        Periodic: ``mailboxId``, ``period``, ``startDateTimeUtc`` and the dimension;
+        activity: ``mailboxId`` and the report's key (``messageId``).
+        """
+        if self.report.kind == "activity":
+            return ("mailboxId", *self.report.key)
         base = ("mailboxId", "period", "startDateTimeUtc")
         return (*base, self.report.dimension) if self.report.dimension else base
 
@@ -72,6 +98,17 @@ _CLOSE_SHARED = (
     "insideClosedSla",
 )
 _CONVERSATIONS = ("replyConversations", "newConversations", "existingConversations")
+#: The basic group of Received Message Detail: the sandbox's stance (README).
+_MESSAGE_BASIC = (
+    "conversationId",
+    "receivedDateTime",
+    "status",
+    "ownerUserId",
+    "senderDomain",
+    "firstRepliedDateTime",
+    "lastRepliedDateTime",
+    "closedDateTime",
+)
 _LABELS = {"replyData": "reply", "closeData": "close"}
 
 REPORTS: tuple[ReportDefinition, ...] = (
@@ -123,6 +160,20 @@ REPORTS: tuple[ReportDefinition, ...] = (
         filter_setting="domains",
         dimension_order="alphabetical",
     ),
+    ReportDefinition(
+        path="receivedMessageDetail",
+        stream_prefix="received_message",
+        # The docs name five groups and show one; the others join here when known.
+        groups={"basic": _MESSAGE_BASIC},
+        group_labels={"basic": "basic"},
+        row="received message",
+        supports_details=True,
+        kind="activity",
+        stream_suffix="detail",
+        key=("messageId",),
+        selected_by_default=False,  # it needs messages:read, which many keys lack
+        extra_scopes=("messages:read",),
+    ),
 )
 
 
@@ -146,10 +197,10 @@ def stream_definitions(
                 )
                 definitions.append(
                     StreamDefinition(
-                        name=f"{report.stream_prefix}_{labels}performance",
+                        name=f"{report.stream_prefix}_{labels}{report.stream_suffix}",
                         report=report,
                         field_groups=combo,
-                        selected_by_default=size == len(names),
+                        selected_by_default=size == len(names) and report.selected_by_default,
                     )
                 )
     return definitions

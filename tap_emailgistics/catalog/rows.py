@@ -9,14 +9,14 @@ per dimension value. Per row there is one dict merge.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tap_emailgistics.finality.periods import format_utc
 from tap_emailgistics.finality.rules import RowKeys, final_until, is_final, parse_cutoff
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from zoneinfo import ZoneInfo
 
     from tap_emailgistics.catalog.extras import ExtraFieldKeeper
@@ -81,6 +81,69 @@ class RowCompleter:
             }
         return self.keeper.keep(row, self._additions)
 
+    def complete_page(self, rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """The records of one page's rows."""
+        return map(self.complete, rows)
+
     def close(self) -> None:
         """End of the result (see ``RowKeys.close``)."""
         self.keys.close()
+
+
+class MessageCompleter:
+    """Completes the rows of one attempt at one window of an activity report (a message each).
+
+    A row shows its message as of the result's horizon: the window's end, or the result's
+    cutoff when that comes first. It keeps every column the API sent (``extraFields``
+    for the undeclared), and gains its mailbox, zone, horizon (``asOfUtc``) and whether
+    the result was final. A message can be in several windows of one sync (received in
+    one, replied in another, read in any order): a row older than one already sent for
+    the same message in this sync is not sent again, so an upsert never goes back in time.
+    """
+
+    def __init__(  # noqa: PLR0913 - what a record is made of, each one needed
+        self,
+        *,
+        partition: dict[str, Any],
+        zone: ZoneInfo,
+        keeper: ExtraFieldKeeper,
+        malformed: Callable[[str], Exception],
+        window_end: datetime,
+        sent: dict[str, datetime],
+    ) -> None:
+        """``window_end``: the window's end (UTC); ``sent``: the stream's horizons this sync."""
+        self.zone, self.keeper, self.malformed, self.sent = zone, keeper, malformed, sent
+        self.window_end = window_end.replace(tzinfo=UTC)
+        self._fixed = {
+            "mailboxId": partition["mailboxId"],
+            "activityType": partition["activityType"],
+            "timeZone": str(zone.key),
+        }
+        self._horizon = self.window_end
+        self._additions: dict[str, Any] = dict(self._fixed)
+
+    def page(self, page: Page) -> None:
+        """Start a page: its cutoff says whether its rows are final, and as of when."""
+        cutoff = parse_cutoff(page.cutoff, self.zone, page.api_now)
+        self._horizon = min(self.window_end, final_until(cutoff, page.api_now))
+        self._additions = {
+            **self._fixed,
+            "asOfUtc": format_utc(self._horizon),
+            "isFinal": page.cutoff is None,
+            "dataCutoffTimestamp": page.cutoff,
+        }
+
+    def complete_page(self, rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """The records of one page, but for messages already sent as of a later instant."""
+        for row in rows:
+            message = row.get("messageId")
+            if not isinstance(message, str):
+                problem = "a row has no messageId"
+                raise self.malformed(problem)
+            if self.sent.get(message, self._horizon) > self._horizon:
+                continue
+            self.sent[message] = self._horizon
+            yield self.keeper.keep(row, self._additions)
+
+    def close(self) -> None:
+        """End of the result: nothing to settle (rows are keyed by message, not period)."""

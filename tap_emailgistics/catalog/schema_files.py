@@ -12,7 +12,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tap_emailgistics.catalog.columns import DETAILS, DIMENSIONS, LEADING, METRICS, TRAILING
+from tap_emailgistics.catalog.columns import (
+    DETAILS,
+    DIMENSIONS,
+    LEADING,
+    MESSAGE_DETAILS,
+    MESSAGE_LEADING,
+    MESSAGE_TRAILING,
+    MESSAGES,
+    METRICS,
+    TRAILING,
+)
 from tap_emailgistics.catalog.registry import StreamDefinition, stream_definitions
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
@@ -21,13 +31,15 @@ SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 def report_schema(definition: StreamDefinition) -> dict[str, Any]:
     """The schema of one report stream: key columns, dimension, details, metrics, facts."""
     report = definition.report
-    columns = dict(LEADING)
-    if report.dimension:
-        columns[report.dimension] = DIMENSIONS[report.dimension]
-    if report.supports_details:
-        columns.update(DETAILS)
-    columns.update({name: METRICS[name] for name in definition.metric_columns})
-    columns.update(TRAILING)
+    columns = _activity_columns(definition) if report.kind == "activity" else {}
+    if not columns:
+        columns = dict(LEADING)
+        if report.dimension:
+            columns[report.dimension] = DIMENSIONS[report.dimension]
+        if report.supports_details:
+            columns.update(DETAILS)
+        columns.update({name: METRICS[name] for name in definition.metric_columns})
+        columns.update(TRAILING)
     groups = ", ".join(definition.field_groups)
     return {
         "type": "object",
@@ -36,6 +48,15 @@ def report_schema(definition: StreamDefinition) -> dict[str, Any]:
         "description": f"{report.path} report, field groups {groups}: one row per "
         f"{report.row} of each mailbox.",
     }
+
+
+def _activity_columns(definition: StreamDefinition) -> dict[str, dict[str, Any]]:
+    """A message row: the tap's key columns, the message's, its owner's details, facts."""
+    columns = {**MESSAGE_LEADING}
+    columns.update({name: MESSAGES[name] for name in definition.metric_columns})
+    if definition.report.supports_details:
+        columns.update(MESSAGE_DETAILS)
+    return {**columns, **MESSAGE_TRAILING}
 
 
 def schema_text(definition: StreamDefinition) -> str:

@@ -29,15 +29,15 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib import RecordMessage
 from typing_extensions import override
 
-from tap_emailgistics.errors import SettingsError, StateError
-from tap_emailgistics.finality.periods import format_local
-from tap_emailgistics.settings.parse import wall_clock
+from tap_emailgistics.errors import StateError
 from tap_emailgistics.transport.stream import EmailgisticsStream
 
 if TYPE_CHECKING:
     from collections.abc import Generator
 
     from singer_sdk.helpers.types import Context, Record
+
+    from tap_emailgistics.finality.kinds import PartitionKind
 
 BOOKMARK = "provisional_from"
 #: When the partition's last window was verified (the API's clock, UTC).
@@ -53,7 +53,12 @@ SDK_STATE_KEYS = (
 
 
 class BookmarkedStream(EmailgisticsStream):
-    """A stream whose partitions resume from ``provisional_from`` and nothing else."""
+    """A stream whose partitions resume from ``provisional_from`` and nothing else.
+
+    ``kind`` says what the bookmark is: a period start (wall clock) or an instant.
+    """
+
+    kind: PartitionKind
 
     def saved_bookmark(self, context: Context) -> datetime | None:
         """The partition's ``provisional_from``, or None when it has none yet."""
@@ -62,20 +67,22 @@ class BookmarkedStream(EmailgisticsStream):
             return None
         if isinstance(saved, str):
             try:
-                return wall_clock(saved, BOOKMARK)
-            except SettingsError:
+                return self.kind.parse_bookmark(saved)
+            except ValueError:
                 pass
+        key = self.kind.key
         msg = (
-            f"The state of {self.name} for mailbox {context['mailboxId']}, period "
-            f"{context['period']} has {BOOKMARK} {saved!r}, which is not a date-time: "
-            "the state file was edited or damaged. Clear this stream's state (README: "
-            "Clearing one stream's state) to re-extract from start_date, or correct the value."
+            f"The state of {self.name} for mailbox {context['mailboxId']}, {key} "
+            f"{context[key]} has {BOOKMARK} {saved!r}, which is not "
+            f"{self.kind.bookmark_shape}: the state file was edited or damaged. Clear this "
+            "stream's state (README: Clearing one stream's state) to re-extract from "
+            "start_date, or correct the value."
         )
         raise StateError(msg)
 
     def save_bookmark(self, context: Context, bookmark: datetime) -> None:
         """Move the partition's bookmark (it goes out with the next STATE)."""
-        self.get_context_state(context)[BOOKMARK] = format_local(bookmark)
+        self.get_context_state(context)[BOOKMARK] = self.kind.format_bookmark(bookmark)
 
     def write_state_soon(self) -> None:
         """Offer the state to the tap's coalescing writer, which decides when it goes out."""
@@ -96,10 +103,11 @@ class BookmarkedStream(EmailgisticsStream):
             state.pop(key, None)
         saved = state.get(BOOKMARK)
         self.logger.debug(
-            "%s, mailbox %s, period %s: resuming from %s",
+            "%s, mailbox %s, %s %s: resuming from %s",
             self.name,
             context["mailboxId"],
-            context["period"],
+            self.kind.key,
+            context[self.kind.key],
             f"{BOOKMARK} {saved}" if saved is not None else "start_date (no state yet)",
         )
 

@@ -134,3 +134,14 @@ def format_utc(instant: datetime) -> str:
 def format_local(local: datetime) -> str:
     """``YYYY-MM-DDTHH:MM:SS`` (how the API writes wall-clock times)."""
     return local.strftime(_ISO)
+
+
+def periods_between(start: datetime, end: datetime, period: str, zone: ZoneInfo) -> int:
+    """Periods from ``start`` (a period start) up to ``end``, local wall clock in ``zone``.
+
+    Counted as instants, so a repeated DST hour counts twice, as the API reports it.
+    """
+    count, instant, stop = 0, to_utc(start, zone), to_utc(end, zone)
+    while instant < stop:
+        count, instant = count + 1, period_end_utc(instant, period, zone)
+    return count

@@ -32,21 +32,23 @@ def partition_key(partition_state: dict[str, Any] | None, start_date: str) -> Wa
 
 
 def stream_order(
-    streams: list[str], state: dict[str, Any], periods: tuple[str, ...], start_date: str
+    streams: dict[str, tuple[str, tuple[str, ...]]], state: dict[str, Any], start_date: str
 ) -> list[str]:
-    """``streams`` (report stream names) longest-waiting first, from the incoming state.
+    """Report stream names longest-waiting first, from the incoming state.
 
-    A stream that lacks a partition some other stream has (a mailbox it has not
-    verified yet), or any state at all, has waited since start_date.
+    ``streams``: each name's partition key beside the mailbox (``period``, or
+    ``activityType``) and the values it will extract. A stream that lacks a partition
+    (a mailbox another stream has, a value it has not verified yet), or any state at
+    all, has waited since start_date.
     """
     bookmarks = state.get("bookmarks")
     entries: dict[str, Any] = bookmarks if isinstance(bookmarks, dict) else {}
-    known = {name: _partitions(entries.get(name), start_date) for name in streams}
+    known = {n: _partitions(entries.get(n), key, start_date) for n, (key, _) in streams.items()}
     mailboxes = {mailbox for parts in known.values() for mailbox, _ in parts}
-    expected = {(mailbox, period) for mailbox in mailboxes for period in periods}
 
     def waited(name: str) -> WaitKey:
-        parts = known[name]
+        parts, values = known[name], streams[name][1]
+        expected = {(mailbox, value) for mailbox in mailboxes for value in values}
         if not parts or expected - parts.keys():
             return partition_key(None, start_date)
         return min(parts.values())
@@ -54,13 +56,14 @@ def stream_order(
     return sorted(streams, key=waited)
 
 
-def _partitions(entry: object, start_date: str) -> dict[tuple[str, str], WaitKey]:
-    """(mailboxId, period) -> wait key of every partition in one stream's state."""
+def _partitions(entry: object, key: str, start_date: str) -> dict[tuple[str, str], WaitKey]:
+    """(mailboxId, value of ``key``) -> wait key of every partition in one stream's state."""
     partitions = entry.get("partitions") if isinstance(entry, dict) else None
     found: dict[tuple[str, str], WaitKey] = {}
     for partition in partitions if isinstance(partitions, list) else []:
         context = partition.get("context") if isinstance(partition, dict) else None
-        if isinstance(context, dict) and "mailboxId" in context and "period" in context:
-            key = (str(context["mailboxId"]), str(context["period"]))
-            found[key] = partition_key(partition, start_date)
+        if isinstance(context, dict) and "mailboxId" in context and key in context:
+            found[str(context["mailboxId"]), str(context[key])] = partition_key(
+                partition, start_date
+            )
     return found

@@ -13,12 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tap_emailgistics.finality.periods import format_local, format_utc, period_end_utc, to_utc
+from tap_emailgistics.finality.periods import format_local, format_utc
 from tap_emailgistics.finality.rules import parse_cutoff
 
 if TYPE_CHECKING:
     from datetime import datetime
     from zoneinfo import ZoneInfo
+
+    from tap_emailgistics.finality.kinds import Watermark
 
 WATERMARKS_STREAM = "finality_watermarks"
 
@@ -29,10 +31,9 @@ class VerifiedPartition:
 
     stream: str
     mailbox_id: str
-    period: str
+    period: str  # the partition's period, or its activity type (activity reports)
     zone: ZoneInfo
-    final_through: datetime  # the bookmark: local start of the first non-final period
-    extracted_until: datetime  # local end of the last window read
+    watermark: Watermark  # from the bookmark the state holds (``PartitionKind.watermark``)
     cutoff: str | None  # as the API sent it, from the done answer
     api_now: datetime  # the API's clock then (aware, UTC)
     verified_at: datetime  # the API's clock when the partition was done (aware, UTC)
@@ -40,33 +41,20 @@ class VerifiedPartition:
     def row(self) -> dict[str, Any]:
         """The ``finality_watermarks`` record."""
         cutoff_utc = parse_cutoff(self.cutoff, self.zone, self.api_now)
+        mark = self.watermark
         return {
             "stream": self.stream,
             "mailboxId": self.mailbox_id,
             "period": self.period,
             "timeZone": str(self.zone.key),
-            "finalThroughLocal": format_local(self.final_through),
-            # fold=0: in a repeated hour, the earlier instant claims less, never more.
-            "finalThroughUtc": format_utc(to_utc(self.final_through, self.zone)),
-            "provisionalPeriods": periods_between(
-                self.final_through, self.extracted_until, self.period, self.zone
-            ),
+            "finalThroughLocal": format_local(mark.final_through_local),
+            "finalThroughUtc": format_utc(mark.final_through_utc),
+            "provisionalPeriods": mark.provisional_periods,
             "dataCutoffTimestamp": self.cutoff,
             "dataCutoffTimestampUtc": format_utc(cutoff_utc) if cutoff_utc else None,
             "apiNowUtc": format_utc(self.api_now),
             "lastVerifiedRunAtUtc": format_utc(self.verified_at),
         }
-
-
-def periods_between(start: datetime, end: datetime, period: str, zone: ZoneInfo) -> int:
-    """Periods from ``start`` (a period start) up to ``end``, local wall clock in ``zone``.
-
-    Counted as instants, so a repeated DST hour counts twice, as the API reports it.
-    """
-    count, instant, stop = 0, to_utc(start, zone), to_utc(end, zone)
-    while instant < stop:
-        count, instant = count + 1, period_end_utc(instant, period, zone)
-    return count
 
 
 class WatermarkLog:

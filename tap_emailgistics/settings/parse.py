@@ -35,6 +35,7 @@ class Settings:
     start: datetime  # naive, mailbox-local wall clock
     end: datetime | None  # naive, mailbox-local wall clock; None = now per mailbox
     periods: tuple[str, ...]
+    message_activity_types: tuple[str, ...]
     window_days: dict[str, int]  # only the periods the setting names
     rows_per_run: int
     filters: dict[str, list[str]]  # setting name -> values (users, domains)
@@ -78,6 +79,7 @@ def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
         start=start,
         end=end,
         periods=tuple(dict.fromkeys(value("periods"))),
+        message_activity_types=tuple(dict.fromkeys(value("message_activity_types"))),
         window_days=dict(config.get("window_days") or {}),
         rows_per_run=int(value("rows_per_run")),
         filters={name: list(config[name]) for name in ("users", "domains") if config.get(name)},
@@ -159,6 +161,13 @@ def _explain(error: Any, schema: dict[str, Any]) -> str:  # noqa: ANN401 - a jso
         return (
             f"Setting api_key has {len(error.instance)} characters, too few for an "
             "Emailgistics API key: paste the whole key."
+        )
+    if error.validator == "minItems":
+        default = schema["properties"][where].get("default")
+        shown_default = f" ({default})" if default else ""
+        return (
+            f"Setting {where} is an empty list: name at least one value, or remove the "
+            f"setting to use its default{shown_default}."
         )
     shown = "<secret>" if where == "api_key" else repr(error.instance)
     reason = error.message.replace(repr(error.instance), "the value")

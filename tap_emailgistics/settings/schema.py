@@ -83,6 +83,16 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         "own partition with its own rows and bookmark.",
     ),
     th.Property(
+        "message_activity_types",
+        th.ArrayType(th.StringType(allowed_values=["received", "replied", "closed"])),
+        default=["received", "replied", "closed"],
+        title="Message activity types",
+        description="For received_message_detail: the activities (received, replied, "
+        "closed) whose times select messages, each its own partition and bookmark. A "
+        "message's row is upserted whenever one of them happens, so its latest reply and "
+        "close reach the warehouse.",
+    ),
+    th.Property(
         "users",
         th.ArrayType(th.StringType(min_length=1)),
         title="Users",
@@ -168,8 +178,9 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         title="Rows per report run",
         description="Windows are cut so that one report run returns about this many rows, "
         "estimated from the periods and the mailbox's users (50 sender domains per period "
-        "unless domains is set). A first sync then makes about one run per mailbox, "
-        "report and period. Lower it for runs that take too long.",
+        "unless domains is set; 200 messages per day for received_message_detail). A first "
+        "sync then makes about one run per mailbox, report and period. Lower it for runs "
+        "that take too long.",
     ),
     th.Property(
         "run_deadline_minutes",
@@ -224,5 +235,9 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
     ),
 ).to_dict()
 CONFIG_SCHEMA["additionalProperties"] = False
+# An empty list would extract nothing (or, for users and domains, silently mean every
+# one): always a mistake, so refused. The SDK's ArrayType has no parameter for it.
+for _name in ("mailbox_ids", "periods", "message_activity_types", "users", "domains"):
+    CONFIG_SCHEMA["properties"][_name]["minItems"] = 1
 #: Settings whose values must never be printed (``secret`` in the schema).
 SECRET_SETTINGS = tuple(n for n, p in CONFIG_SCHEMA["properties"].items() if p.get("secret"))

@@ -1,11 +1,13 @@
 """A report stream's plan: its partitions, longest-waiting first, their windows and runs.
 
-A partition is (mailboxId, period). Its range runs from the bookmark (or start_date)
-to end_date (or the API's now); it is cut into windows sized by the rows a run is
-expected to return (``rows_per_run``, the periods and the mailbox's users), so that a
-first sync makes about one run per partition; ``window_days`` caps them further. Each
-window is a ``Ticket`` with its ``ReportRun``, resumed from state when a run of the
-same window and request is recorded there.
+A partition is (mailboxId, period), or (mailboxId, activityType) for an activity
+report: the registry entry's kind (``finality.kinds``) says which, how its range is cut
+and where its bookmark goes. Its range runs from the bookmark (or start_date) to
+end_date (or the API's now); it is cut into windows sized by the rows a run is expected
+to return (``rows_per_run``: the periods and the mailbox's users, or the days and the
+messages a day), so that a first sync makes about one run per partition;
+``window_days`` caps them further. Each window is a ``Ticket`` with its ``ReportRun``,
+resumed from state when a run of the same window and request is recorded there.
 
 Partitions are read longest-waiting first (``priority``): a sync that a time budget
 cuts short hands the rest to the next sync, which starts with them.
@@ -13,7 +15,6 @@ cuts short hands the rest to the next sync, which starts with them.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -23,19 +24,28 @@ from tap_emailgistics.engine.tickets import Ticket
 from tap_emailgistics.engine.values import RunRequest
 from tap_emailgistics.errors import StateError
 from tap_emailgistics.finality.bookmarks import BOOKMARK, BookmarkedStream
-from tap_emailgistics.finality.periods import cut_windows, floor_period, format_local
+from tap_emailgistics.finality.by_activity import ByActivity
+from tap_emailgistics.finality.by_period import ByPeriod
+from tap_emailgistics.finality.periods import format_local, format_utc
 from tap_emailgistics.finality.priority import partition_key
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from singer_sdk.helpers.types import Context
 
     from tap_emailgistics.catalog.registry import StreamDefinition
+    from tap_emailgistics.engine.tickets import PartitionKey
+    from tap_emailgistics.finality.kinds import PartitionKind
     from tap_emailgistics.finality.periods import Window
 
 #: Sender domains per period assumed when ``domains`` is not set (the API says none).
 ESTIMATED_DOMAINS = 50
+#: Messages a mailbox is assumed to receive a day, to size message windows (a stance).
+ESTIMATED_MESSAGES_PER_DAY = 200
+#: The kind of each registry entry: how its partitions, windows and bookmarks work.
+KINDS: dict[str, PartitionKind] = {"periodic": ByPeriod(), "activity": ByActivity()}
 
 
 class PlannedReportStream(BookmarkedStream):
@@ -43,36 +53,41 @@ class PlannedReportStream(BookmarkedStream):
 
     definition: StreamDefinition
 
+    def partition_of(self, context: Context) -> PartitionKey:
+        """``(stream, mailboxId, period or activity type)``."""
+        return (self.name, context["mailboxId"], context[self.kind.key])
+
     @cached_property
     def _partitions(self) -> list[dict[str, Any]]:
         # Built once, longest-waiting first: the SDK reads them in this order.
-        services = self.services
+        services, key = self.services, self.kind.key
         mailbox_ids = services.directory.selected_ids(services.settings.mailbox_ids)
         contexts = [
-            {"mailboxId": mailbox_id, "period": period}
+            {"mailboxId": mailbox_id, key: value}
             for mailbox_id in mailbox_ids
-            for period in services.settings.periods
+            for value in self.kind.values(services.settings)
         ]
         start = format_local(services.settings.start)
         return sorted(contexts, key=lambda c: partition_key(self.get_context_state(c), start))
 
     def plan(self) -> list[Ticket]:
         """Every window of every partition, with its run (resumed from state if it can be)."""
-        settings = self.services.settings
+        settings, kind = self.services.settings, self.kind
         tickets: list[Ticket] = []
         for context in self._partitions:
             zone = self.services.directory.zone(context["mailboxId"])
             start, end = self._range(context, zone)
-            period = context["period"]
-            periods = max(1, settings.rows_per_run // self._rows_per_period(context))
-            max_days = settings.window_days.get(period)
-            windows = cut_windows(start, end, period, periods, max_days)
+            value = context[kind.key]
+            units = max(1, settings.rows_per_run // self._rows_per_unit(context))
+            windows = kind.windows(start, end, value, units, settings.window_days.get(value))
             tickets.extend(self.ticket(context, window) for window in windows)
         return tickets
 
-    def _rows_per_period(self, context: Context) -> int:
-        """The rows one period of this report is expected to hold, for one mailbox."""
+    def _rows_per_unit(self, context: Context) -> int:
+        """The rows one period (or day, for messages) is expected to hold, for one mailbox."""
         report, settings = self.definition.report, self.services.settings
+        if report.kind == "activity":
+            return ESTIMATED_MESSAGES_PER_DAY
         if report.dimension is None:
             return 1
         chosen = settings.filters.get(report.filter_setting) if report.filter_setting else None
@@ -99,7 +114,7 @@ class PlannedReportStream(BookmarkedStream):
             self.stats.resumed += 1
             self.logger.debug("%s: resuming the run recorded in state (%s)", self.name, link)
         return Ticket(
-            (self.name, context["mailboxId"], context["period"]),
+            self.partition_of(context),
             window,
             run,
             self.send,
@@ -110,8 +125,8 @@ class PlannedReportStream(BookmarkedStream):
         )
 
     def _ticket_state(self, ticket: Ticket) -> dict[str, Any]:
-        _, mailbox_id, period = ticket.partition
-        return self.get_context_state({"mailboxId": mailbox_id, "period": period})
+        _, mailbox_id, value = ticket.partition
+        return self.get_context_state({"mailboxId": mailbox_id, self.kind.key: value})
 
     def _record_run(self, ticket: Ticket) -> None:
         """Keep a created run's results link in state, for a rerun after a crash."""
@@ -126,33 +141,26 @@ class PlannedReportStream(BookmarkedStream):
         self.write_state_soon()
 
     def _range(self, context: Context, zone: ZoneInfo) -> tuple[datetime, datetime]:
-        """From the bookmark (or start_date) to end_date (or the API's now), local."""
-        settings, period = self.services.settings, context["period"]
-        api_now = self.services.api_clock.now().astimezone(zone).replace(tzinfo=None)
-        # The period containing now is included, also when now is exactly its start
-        # (which, in a repeated DST hour, is the only way to reach its first occurrence).
-        end = settings.end or api_now + timedelta(seconds=1)
+        """From the bookmark (or start_date) to end_date (or the API's now)."""
+        kind, api_now = self.kind, self.services.api_clock.now()
         bookmark = self.saved_bookmark(context)
-        if bookmark is None:
-            return settings.start, end
-        if bookmark > floor_period(api_now, period):
+        if bookmark is not None and kind.after_now(bookmark, context[kind.key], zone, api_now):
             msg = (
-                f"The state of {self.name} for mailbox {context['mailboxId']}, period "
-                f"{period} says {BOOKMARK} {format_local(bookmark)}, which is after the API's now "
-                f"({format_local(api_now)} in {zone.key}): the state comes from a machine "
-                "with a wrong clock or was edited, and periods before it may be missing. "
+                f"The state of {self.name} for mailbox {context['mailboxId']}, {kind.key} "
+                f"{context[kind.key]} says {BOOKMARK} {kind.format_bookmark(bookmark)}, which is "
+                f"after the API's now ({format_utc(api_now)}): the state comes from a machine "
+                "with a wrong clock or was edited, and what lies before it may be missing. "
                 "Clear this stream's state (README: Clearing one stream's state) to re-extract "
                 "from start_date."
             )
             raise StateError(msg)
-        return bookmark, end
+        return kind.span(bookmark, self.services.settings, zone, api_now)
 
     def where(self, context: Context, window: Window) -> str:
-        """Report, mailbox, period and window, for every line about this window's run."""
+        """Report, mailbox, period (or activity) and window, for every line about its run."""
         return (
-            f"report {self.definition.report.path}, mailbox {context['mailboxId']}, period "
-            f"{context['period']}, window {format_local(window.start)} to "
-            f"{format_local(window.end)}"
+            f"report {self.definition.report.path}, mailbox {context['mailboxId']}, "
+            f"{self.kind.key} {context[self.kind.key]}, window {self.kind.describe(window)}"
         )
 
     def _create_request(self, context: Context, window: Window) -> RunRequest:
@@ -163,12 +171,9 @@ class PlannedReportStream(BookmarkedStream):
         }
         if report.supports_details and settings.include_details:
             params["includeDetails"] = "true"
-        start, end = window.request_bounds()
         body: dict[str, Any] = {
             "mailboxId": context["mailboxId"],
-            "start": start,
-            "end": end,
-            "period": context["period"],
+            **self.kind.request(window, context[self.kind.key]),
         }
         if report.filter_setting and (values := settings.filters.get(report.filter_setting)):
             body[report.filter_setting] = values

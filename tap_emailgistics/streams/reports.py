@@ -10,24 +10,30 @@ at its last verified window, the ``SyncLedger`` notes it, and the next partition
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
 from tap_emailgistics.catalog.extras import ExtraFieldKeeper
-from tap_emailgistics.catalog.rows import RowCompleter
+from tap_emailgistics.catalog.rows import MessageCompleter, RowCompleter
 from tap_emailgistics.catalog.schemas import STREAM_SCHEMA
 from tap_emailgistics.engine.in_flight import forget_run
-from tap_emailgistics.errors import PartitionDeferredError, PartitionError, stopping_the_sync
+from tap_emailgistics.errors import (
+    PartitionDeferredError,
+    PartitionError,
+    ScopeRefusedError,
+    stopping_the_sync,
+)
 from tap_emailgistics.finality.bookmarks import VERIFIED_AT
-from tap_emailgistics.finality.periods import format_local, format_utc
-from tap_emailgistics.finality.rules import bookmark_after, final_until, parse_cutoff
+from tap_emailgistics.finality.periods import format_utc
 from tap_emailgistics.finality.watermarks import VerifiedPartition
-from tap_emailgistics.streams.report_plan import PlannedReportStream
+from tap_emailgistics.streams.report_plan import KINDS, PlannedReportStream
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable
+    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     import requests
@@ -35,7 +41,6 @@ if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
     from tap_emailgistics.catalog.registry import StreamDefinition
-    from tap_emailgistics.engine.run import ReportRun
     from tap_emailgistics.engine.tickets import Ticket
     from tap_emailgistics.engine.values import VerifiedRun
     from tap_emailgistics.finality.periods import Window
@@ -69,11 +74,14 @@ class ReportStream(PlannedReportStream):
         stream's) into the scheduler before the first is read.
         """
         self.definition = definition
+        self.kind = KINDS[definition.report.kind]  # how partitions, windows, bookmarks work
         self._plan = plan
         self.selected_by_default = definition.selected_by_default
         path = f"/api/v1/reports/{definition.report.path}"
         super().__init__(tap, services, name=definition.name, path=path)
         self.primary_keys = list(definition.primary_keys)
+        #: Messages sent in this sync, and as of when (activity reports).
+        self._sent: dict[str, datetime] = {}
         self._keeper = ExtraFieldKeeper(self.name, set(self.schema["properties"]), self.logger)
 
     @property
@@ -108,7 +116,7 @@ class ReportStream(PlannedReportStream):
         users = self.services.settings.filters.get("users")
         if users and self.definition.report.filter_setting == "users":
             directory.warn_unknown_users(context["mailboxId"], users)
-        partition = (self.name, context["mailboxId"], context["period"])
+        partition = self.partition_of(context)
         last: tuple[Window, VerifiedRun] | None = None
         try:
             for ticket in self._tickets(partition):
@@ -142,10 +150,7 @@ class ReportStream(PlannedReportStream):
             raise
         self.services.scheduler.finish(ticket.run)
         window, state = ticket.window, self.get_context_state(context)
-        cutoff = parse_cutoff(verified.cutoff, zone, verified.api_now)
-        bookmark = bookmark_after(
-            window, context["period"], zone, final_until(cutoff, verified.api_now)
-        )
+        bookmark = self.kind.bookmark_after(window, context[self.kind.key], zone, verified)
         forget_run(state, window)
         state[VERIFIED_AT] = format_utc(verified.api_now)
         if not pinned or self.saved_bookmark(context) == window.start:
@@ -165,8 +170,8 @@ class ReportStream(PlannedReportStream):
     def _partition_done(
         self, context: Context, zone: ZoneInfo, last: tuple[Window, VerifiedRun] | None
     ) -> None:
-        bookmark = self.saved_bookmark(context)
-        self.stats.note_resume_point(format_local(bookmark) if bookmark else None)
+        bookmark, value = self.saved_bookmark(context), context[self.kind.key]
+        self.stats.note_resume_point(self.kind.format_bookmark(bookmark) if bookmark else None)
         if last is not None and bookmark is not None:
             # The watermark row comes from the very bookmark the state holds.
             window, verified = last
@@ -174,10 +179,9 @@ class ReportStream(PlannedReportStream):
                 VerifiedPartition(
                     stream=self.name,
                     mailbox_id=context["mailboxId"],
-                    period=context["period"],
+                    period=value,
                     zone=zone,
-                    final_through=bookmark,
-                    extracted_until=window.end,
+                    watermark=self.kind.watermark(bookmark, window, value, zone),
                     cutoff=verified.cutoff,
                     api_now=verified.api_now,
                     verified_at=self.services.api_clock.now(),
@@ -192,7 +196,7 @@ class ReportStream(PlannedReportStream):
         """Emit a window's rows as its run pages; return the run's verified facts."""
         run = ticket.run
         pages = run.pages(self.send, self.services.scheduler.until_done)
-        rows, attempt = self._completer(context, zone, run), 0
+        rows, attempt = self._completer(context, zone, ticket), 0
         while True:
             try:
                 page = next(pages)
@@ -200,12 +204,24 @@ class ReportStream(PlannedReportStream):
                 rows.close()
                 return finished.value  # type: ignore[no-any-return]
             if page.attempt != attempt:  # a re-created run: read the window afresh
-                rows, attempt = self._completer(context, zone, run), page.attempt
+                rows, attempt = self._completer(context, zone, ticket), page.attempt
             rows.page(page)
             self.stats.rows += len(page.rows)
-            yield from map(rows.complete, page.rows)
+            yield from rows.complete_page(page.rows)
 
-    def _completer(self, context: Context, zone: ZoneInfo, run: ReportRun) -> RowCompleter:
+    def _completer(
+        self, context: Context, zone: ZoneInfo, ticket: Ticket
+    ) -> RowCompleter | MessageCompleter:
+        run = ticket.run
+        if self.definition.report.kind == "activity":  # a row per message, not per period
+            return MessageCompleter(
+                partition=dict(context),
+                zone=zone,
+                keeper=self._keeper,
+                malformed=run.malformed,
+                window_end=ticket.window.end,
+                sent=self._sent,
+            )
         return RowCompleter(
             partition=dict(context),
             zone=zone,
@@ -232,6 +248,18 @@ class ReportStream(PlannedReportStream):
         # context copy and a filter call for every row).
         del record, context
         return ()
+
+    @override
+    def forbidden(self, detail: str) -> ScopeRefusedError | None:
+        scopes = self.definition.report.extra_scopes
+        if not scopes:
+            return None
+        msg = (
+            f"The API key lacks {' and '.join(scopes)}, which {self.name} "
+            f"({self.definition.report.path}) needs as well as reporting ({detail}): use a "
+            f"key with both, or deselect {self.name}; the other streams were extracted."
+        )
+        return ScopeRefusedError(msg, HTTPStatus.FORBIDDEN)
 
     @override
     def not_found_message(self, response: requests.Response, detail: str) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from tap_emailgistics.durations import duration
 from tap_emailgistics.errors import PartitionsFailedError
+from tap_emailgistics.finality.by_activity import ACTIVITY_TYPES
 
 if TYPE_CHECKING:
     from tap_emailgistics.engine.tickets import PartitionKey
@@ -24,9 +25,10 @@ SHOWN_FAILURES = 10
 
 
 def describe(partition: PartitionKey) -> str:
-    """``mailbox_performance, mailbox af41…, period day``."""
-    stream, mailbox_id, period = partition
-    return f"{stream}, mailbox {mailbox_id}, period {period}"
+    """``mailbox_performance, mailbox af41…, period day`` (or ``…, activity replied``)."""
+    stream, mailbox_id, value = partition
+    label = "activity" if value in ACTIVITY_TYPES else "period"
+    return f"{stream}, mailbox {mailbox_id}, {label} {value}"
 
 
 @dataclass

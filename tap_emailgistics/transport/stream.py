@@ -27,6 +27,7 @@ from typing_extensions import override
 from tap_emailgistics.engine.values import Answer, RunRequest
 from tap_emailgistics.errors import (
     ApiFailingError,
+    EmailgisticsError,
     MalformedAnswerError,
     RunCreationUncertainError,
     RunSlotsTakenError,
@@ -191,7 +192,8 @@ class EmailgisticsStream(RESTStream[Any]):
                 raise RunCreationUncertainError(describe(response))
             raise RetriableAPIError(describe(response), response)
         if status >= HTTPStatus.MULTIPLE_CHOICES:
-            raise refusal(response, self.not_found_message)
+            scoped = self.forbidden(describe(response)) if status == HTTPStatus.FORBIDDEN else None
+            raise scoped or refusal(response, self.not_found_message)
         self._check_json(response, post=post)
 
     def _check_json(self, response: requests.Response, *, post: bool) -> None:
@@ -210,6 +212,14 @@ class EmailgisticsStream(RESTStream[Any]):
             if post:
                 raise RunCreationUncertainError(msg) from None
             raise RetriableAPIError(msg, response) from None
+
+    def forbidden(self, detail: str) -> EmailgisticsError | None:
+        """What a 403 means when this stream needs a scope of its own.
+
+        None: the key lacks ``reporting``, which concerns the whole account.
+        """
+        del detail
+        return None
 
     def not_found_message(self, response: requests.Response, detail: str) -> str:
         """What a 404 on this stream's own request means (overridden by report streams)."""

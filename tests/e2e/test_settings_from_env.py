@@ -26,6 +26,7 @@ FROM_ENVIRONMENT = {
     "start_date": "2026-01-01",
     "end_date": "2026-02-01T00:00:00",
     "periods": '["day", "week"]',
+    "message_activity_types": '["received", "closed"]',
     "users": '["u-1"]',
     "domains": '["example.com"]',
     "include_details": "true",
@@ -67,6 +68,7 @@ def test_given_every_setting_in_the_environment_when_meltano_passes_it_then_the_
     assert settings.base_url == "https://c2.emailgistics.com"
     assert settings.mailbox_ids == ("m-1", "m-2")
     assert settings.periods == ("day", "week")
+    assert settings.message_activity_types == ("received", "closed")
     assert settings.filters == {"users": ["u-1"], "domains": ["example.com"]}
     assert settings.include_details is True
     assert (settings.page_size, settings.run_error_retries, settings.requests_per_minute) == (

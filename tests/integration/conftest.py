@@ -56,11 +56,15 @@ def run_tap(
     config: dict[str, Any],
     state: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
+    catalog: dict[str, Any] | None = None,
 ) -> TapRun:
     """Run the installed tap as a user would: a process, a config file, stdout."""
     config_file = tmp_path / "config.json"
     config_file.write_text(json.dumps(config))
     command = [sys.executable, "-m", "tap_emailgistics", "--config", str(config_file)]
+    if catalog is not None:
+        (tmp_path / "catalog.json").write_text(json.dumps(catalog))
+        command += ["--catalog", str(tmp_path / "catalog.json")]
     if state is not None:
         state_file = tmp_path / "state.json"
         state_file.write_text(json.dumps(state))
@@ -78,12 +82,19 @@ def run_tap(
 
 
 def kill_tap_when(
-    tmp_path: Path, config: dict[str, Any], until: Callable[[str], bool], then_read: int = 0
+    tmp_path: Path,
+    config: dict[str, Any],
+    until: Callable[[str], bool],
+    then_read: int = 0,
+    catalog: dict[str, Any] | None = None,
 ) -> TapRun:
     """Run the tap as a process; SIGKILL it once a stdout line satisfies ``until`` and
     ``then_read`` more lines have come; what it wrote until then."""
     (tmp_path / "config.json").write_text(json.dumps(config))
     tap = [sys.executable, "-m", "tap_emailgistics", "--config", str(tmp_path / "config.json")]
+    if catalog is not None:
+        (tmp_path / "catalog.json").write_text(json.dumps(catalog))
+        tap += ["--catalog", str(tmp_path / "catalog.json")]
     with subprocess.Popen(
         tap, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     ) as process:

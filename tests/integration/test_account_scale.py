@@ -166,7 +166,10 @@ RUN_SECONDS = 1.0
 
 
 def budgeted_syncs(
-    tmp_path: Path, config: dict[str, Any], state: dict[str, Any] | None
+    tmp_path: Path,
+    config: dict[str, Any],
+    state: dict[str, Any] | None,
+    catalog: dict[str, Any] | None = None,
 ) -> list[TapRun]:
     """Sync until a sync defers nothing (at most 8), each from the last one's STATE.
 
@@ -174,7 +177,7 @@ def budgeted_syncs(
     """
     runs = []
     for _ in range(8):
-        run = run_tap(tmp_path, config, state=state)
+        run = run_tap(tmp_path, config, state=state, catalog=catalog)
         assert run.returncode == 0, run.stderr
         runs.append(run)
         state = run.states[-1]

@@ -195,7 +195,8 @@ def test_given_a_bookmark_of_the_wrong_type_when_run_then_it_is_reported_as_stat
     assert run.returncode == 1
     assert error_line(run.stderr).startswith(
         f"The state of mailbox_performance for mailbox {NEW_YORK}, period day has "
-        "provisional_from 5, which is not a date-time: the state file was edited or damaged."
+        "provisional_from 5, which is not a mailbox-local date-time such as "
+        "2026-11-01T00:00:00: the state file was edited or damaged."
     )
     assert "Setting" not in error_line(run.stderr)
 

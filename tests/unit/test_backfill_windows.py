@@ -119,7 +119,8 @@ def test_given_a_stream_cut_short_when_ordered_then_it_and_unsynced_streams_go_f
             },
         }
     }
-    streams = ["a_performance", "b_performance", "c_performance"]
-    order = stream_order(streams, state, ("day",), "2026-01-01T00:00:00")
+    names = ("a_performance", "b_performance", "c_performance")
+    streams = dict.fromkeys(names, ("period", ("day",)))
+    order = stream_order(streams, state, "2026-01-01T00:00:00")
     assert order == ["c_performance", "b_performance", "a_performance"]
-    assert stream_order(streams, {}, ("day",), "2026-01-01T00:00:00") == streams
+    assert stream_order(streams, {}, "2026-01-01T00:00:00") == list(streams)

@@ -30,6 +30,17 @@ if TYPE_CHECKING:
         ({"api_key": "short"}, "Setting api_key has 5 characters, too few for an Emailgistics"),
         ({"base_url": "http://c1.emailgistics.com"}, "uses http on a host that is not this"),
         ({"base_url": "http://10.0.0.7:8765"}, "the API key would travel in clear text: use https"),
+        (
+            {"periods": []},
+            (
+                "Setting periods is an empty list: name at least one value, or remove the "
+                "setting to use its default (['day'])."
+            ),
+        ),
+        ({"mailbox_ids": []}, "Setting mailbox_ids is an empty list: name at least one"),
+        ({"message_activity_types": []}, "Setting message_activity_types is an empty list"),
+        ({"message_activity_types": ["opened"]}, "not one of ['received', 'replied', 'closed']"),
+        ({"users": []}, "Setting users is an empty list"),
     ],
 )
 def test_given_a_bad_setting_when_the_tap_starts_then_one_clear_line(

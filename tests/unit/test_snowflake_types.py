@@ -33,6 +33,12 @@ UTC_INSTANTS = [
     "dataCutoffTimestampUtc",
     "apiNowUtc",
     "lastVerifiedRunAtUtc",
+    # Received Message Detail's times, UTC as the API sends them.
+    "receivedDateTime",
+    "firstRepliedDateTime",
+    "lastRepliedDateTime",
+    "closedDateTime",
+    "asOfUtc",
 ]
 
 
@@ -43,9 +49,10 @@ def snowflake_type(column: dict[str, Any]) -> str:
 
 INTENDED = {
     **dict.fromkeys(UTC_INSTANTS, "TIMESTAMP_NTZ"),
-    **dict.fromkeys(["isFinal", "active", "userActive"], "BOOLEAN"),
+    **dict.fromkeys(["isFinal", "active", "userActive", "ownerUserActive"], "BOOLEAN"),
     **dict.fromkeys(["extraFields", "users", "tags"], "VARIANT"),
     **dict.fromkeys(["id", "stream", "period", "domain", "timeZone", *WALL_CLOCK_TEXT], "VARCHAR"),
+    **dict.fromkeys(["status", "senderDomain", "activityType"], "VARCHAR"),
 }
 
 

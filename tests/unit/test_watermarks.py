@@ -8,20 +8,27 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tap_emailgistics.finality.periods import PERIODS, floor_period, next_period
-from tap_emailgistics.finality.watermarks import VerifiedPartition, periods_between
+from tap_emailgistics.finality.by_period import ByPeriod
+from tap_emailgistics.finality.periods import (
+    PERIODS,
+    Window,
+    floor_period,
+    next_period,
+    periods_between,
+)
+from tap_emailgistics.finality.watermarks import VerifiedPartition
 
 NEW_YORK = ZoneInfo("America/New_York")
 
 
 def partition(final_through: datetime, cutoff: str | None = None) -> VerifiedPartition:
+    last_window = Window(datetime(2026, 11, 1, 0), datetime(2026, 11, 1, 4))
     return VerifiedPartition(
         stream="mailbox_performance",
         mailbox_id="m",
         period="hour",
         zone=NEW_YORK,
-        final_through=final_through,
-        extracted_until=datetime(2026, 11, 1, 4),
+        watermark=ByPeriod().watermark(final_through, last_window, "hour", NEW_YORK),
         cutoff=cutoff,
         api_now=datetime(2026, 11, 1, 7, 30, tzinfo=UTC),
         verified_at=datetime(2026, 11, 1, 7, 31, tzinfo=UTC),
