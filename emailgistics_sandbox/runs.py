@@ -211,14 +211,9 @@ class PageRequest:
 def envelope(run: Run, base_url: str, page: PageRequest) -> dict[str, Any]:
     """The documented envelope for ``run`` at ``page``."""
     status = run.status()
-    self_params: dict[str, Any] = {"max": page.max_rows}
-    if page.starting_after is not None:
-        self_params["starting_after"] = page.starting_after
-    if page.ending_before is not None:
-        self_params["ending_before"] = page.ending_before
     results_url = f"{base_url}/api/v1/reports/results/{run.result_id}"
     links: dict[str, Any] = {
-        "self": {"href": f"{results_url}?{urlencode(self_params)}", "method": "GET"},
+        "self": {"href": f"{results_url}?{urlencode(_page_params(page))}", "method": "GET"},
         "origin": run.origin,
     }
     body: dict[str, Any] = {
@@ -250,6 +245,16 @@ def envelope(run: Run, base_url: str, page: PageRequest) -> dict[str, Any]:
     result["data"] = rows
     body["result"] = result
     return body
+
+
+def _page_params(page: PageRequest) -> dict[str, Any]:
+    """The query that asks for ``page`` again (its ``_links.self``)."""
+    params: dict[str, Any] = {"max": page.max_rows}
+    if page.starting_after is not None:
+        params["starting_after"] = page.starting_after
+    if page.ending_before is not None:
+        params["ending_before"] = page.ending_before
+    return params
 
 
 def _cursor_links(

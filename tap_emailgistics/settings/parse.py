@@ -56,15 +56,7 @@ class Settings:
 def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
     """Validate ``config`` against ``schema`` and the rules between settings."""
     config = numbers_from_text(config, schema)
-    errors = sorted(Draft7Validator(schema).iter_errors(config), key=lambda e: list(e.path))
-    problems = list(dict.fromkeys(_explain(error, schema) for error in errors))
-    if len(problems) > 1:  # one line each, then the one error line
-        for problem in problems:
-            LOGGER.error("%s", problem)
-        msg = f"{len(problems)} settings need fixing (each on a line above)."
-        raise SettingsError(msg)
-    if problems:
-        raise SettingsError(problems[0])
+    _check_schema(config, schema)
 
     def value(name: str) -> Any:  # noqa: ANN401 - the setting's own type
         default = schema["properties"][name].get("default")
@@ -96,6 +88,19 @@ def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
         run_error_retries=int(value("run_error_retries")),
         rate_limit_wait_seconds=float(value("rate_limit_wait_seconds")),
     )
+
+
+def _check_schema(config: dict[str, Any], schema: dict[str, Any]) -> None:
+    """One line per setting that does not fit ``schema``, then one error line."""
+    errors = sorted(Draft7Validator(schema).iter_errors(config), key=lambda e: list(e.path))
+    problems = list(dict.fromkeys(_explain(error, schema) for error in errors))
+    if len(problems) > 1:
+        for problem in problems:
+            LOGGER.error("%s", problem)
+        msg = f"{len(problems)} settings need fixing (each on a line above)."
+        raise SettingsError(msg)
+    if problems:
+        raise SettingsError(problems[0])
 
 
 def _range(config: dict[str, Any]) -> tuple[datetime, datetime | None]:

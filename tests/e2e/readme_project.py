@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
+from tests.readme import readme_block
 from tests.truth import REPORT_STREAMS, active_mailbox_ids, primary_key, truth_by_key
 
 from .conftest import MELTANO, ROOT
@@ -24,18 +24,6 @@ if TYPE_CHECKING:
 ADOPT_START = "2026-04-01"  # the adopt block's start_date
 ADOPT_BASE_URL = "http://127.0.0.1:8765"
 ADOPT_SCHEMA = "emailgistics_raw"
-
-
-def readme_block(marker: str, language: str = "bash") -> str:
-    """The fenced block between ``<!-- marker:start … -->`` and ``<!-- marker:end -->``."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    match = re.search(
-        rf"<!-- {marker}:start.*?```{language}\n(.*?)```\n<!-- {marker}:end -->",
-        readme,
-        re.DOTALL,
-    )
-    assert match, f"README.md lost its {marker} block"
-    return match.group(1)
 
 
 def localised(text: str, replacements: dict[str, str]) -> str:
@@ -77,7 +65,7 @@ def adopt(folder: Path, base_url: str, schema: str) -> Path:
     return folder / "emailgistics-project"
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, datetime):
@@ -91,7 +79,7 @@ def table(pg: psycopg.Connection[Any], schema: str, name: str) -> list[dict[str,
         sql.SQL("SELECT * FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(name))
     )
     columns = [c.name for c in cursor.description or []]
-    return [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in cursor]
+    return [{c: plain(v) for c, v in zip(columns, row, strict=True)} for row in cursor]
 
 
 def table_names(pg: psycopg.Connection[Any], schema: str) -> list[str]:

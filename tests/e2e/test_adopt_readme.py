@@ -19,12 +19,12 @@ from psycopg import sql
 
 from emailgistics_sandbox import Sandbox, SandboxControl, SandboxSettings
 from tap_emailgistics.plugin_definition import default_selection
+from tests.readme import readme_block
 
 from .readme_project import (
     adopt,
     assert_holds_the_account,
     loaded_rows,
-    readme_block,
     run_bash,
     table,
     table_names,

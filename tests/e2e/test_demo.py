@@ -12,6 +12,8 @@ import subprocess
 
 import pytest
 
+from tests.readme import readme_block
+
 from .conftest import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -22,10 +24,8 @@ def requests_aside(line: str) -> str:
 
 
 def readme_sample() -> list[str]:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"<!-- demo:start.*?```text\n(.*?)```\n<!-- demo:end -->", readme, re.DOTALL)
-    assert match, "README.md lost its demo sample"
-    return [line for line in match.group(1).splitlines() if line.strip() != "…"]
+    sample = readme_block("demo", "text")
+    return [line for line in sample.splitlines() if line.strip() != "…"]
 
 
 @pytest.mark.usefixtures("meltano_installed")

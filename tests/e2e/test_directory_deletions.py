@@ -8,15 +8,13 @@ README's stale-partition query finds the mailbox the key no longer sees.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from psycopg import sql
 
+from tests.readme import readme_block
 from tests.truth import REPORT_STREAMS, active_mailbox_ids
-
-from .conftest import ROOT
 
 if TYPE_CHECKING:
     import psycopg
@@ -39,14 +37,7 @@ def live_and_deleted(
 
 
 def stale_partitions_query(schema: str) -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    match = re.search(
-        r"<!-- stale:postgres:start -->\n```sql\n(.*?)```\n<!-- stale:postgres:end -->",
-        readme,
-        re.DOTALL,
-    )
-    assert match, "README.md lost its stale-partition query"
-    return match.group(1).replace("emailgistics_raw.", f"{schema}.")
+    return readme_block("stale:postgres", "sql").replace("emailgistics_raw.", f"{schema}.")
 
 
 def report_rows(pg: psycopg.Connection[Any], schema: str) -> dict[str, int]:

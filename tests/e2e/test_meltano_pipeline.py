@@ -5,17 +5,16 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from psycopg import sql
 
+from tests.readme import readme_block
 from tests.truth import REPORT_STREAMS, active_mailbox_ids, primary_key, truth_by_key
 
 from .conftest import MELTANO, ROOT, START
+from .readme_project import plain, table
 
 if TYPE_CHECKING:
     import psycopg
@@ -25,22 +24,6 @@ if TYPE_CHECKING:
     from .conftest import Pipeline
 
 pytestmark = pytest.mark.e2e
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return value
-
-
-def table(pg: psycopg.Connection[Any], schema: str, name: str) -> list[dict[str, Any]]:
-    cursor = pg.execute(
-        sql.SQL("SELECT * FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(name))
-    )
-    columns = [c.name for c in cursor.description or []]
-    return [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in cursor]
 
 
 def expected(control: SandboxControl, stream: str) -> dict[Any, Any]:
@@ -67,14 +50,7 @@ def assert_tables_equal_truth(
 
 def readme_final_rows_query(schema: str) -> str:
     """The README's PostgreSQL example, verbatim apart from the schema name."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    match = re.search(
-        r"<!-- watermarks:postgres:start -->\n```sql\n(.*?)```\n<!-- watermarks:postgres:end -->",
-        readme,
-        re.DOTALL,
-    )
-    assert match, "README.md lost its watermarks example"
-    return match.group(1).replace("emailgistics_raw.", f"{schema}.")
+    return readme_block("watermarks:postgres", "sql").replace("emailgistics_raw.", f"{schema}.")
 
 
 def assert_watermarks_keep_exactly_the_final_rows(
@@ -84,7 +60,7 @@ def assert_watermarks_keep_exactly_the_final_rows(
     watermark equals the bookmark the state holds for its partition."""
     cursor = pg.execute(readme_final_rows_query(pipeline.schema))  # type: ignore[arg-type]
     columns = [c.name for c in cursor.description or []]
-    rows = [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in cursor]
+    rows = [{c: plain(v) for c, v in zip(columns, row, strict=True)} for row in cursor]
     final = {k for k, r in expected(control, "mailbox_performance").items() if r["isFinal"]}
     assert {primary_key(r, None) for r in rows} == final
     bookmarks = pipeline.state()["singer_state"]["bookmarks"]
@@ -177,15 +153,6 @@ def test_given_the_demo_loader_when_run_then_jsonl_files_hold_every_default_stre
     assert set(files) == {*directory, *REPORT_STREAMS, "finality_watermarks"}
     assert len(files["mailbox_performance"]) == len(expected(control, "mailbox_performance"))
     assert len(files["mailboxes"]) == len(control.mailboxes())
-
-
-def readme_block(name: str) -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    match = re.search(
-        rf"<!-- {name}:start -->\n```\w+\n(.*?)```\n<!-- {name}:end -->", readme, re.DOTALL
-    )
-    assert match, f"README.md lost its {name} block"
-    return match.group(1)
 
 
 def test_given_the_readmes_clear_one_stream_lines_when_run_then_only_that_stream_starts_over(

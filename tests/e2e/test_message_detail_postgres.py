@@ -10,7 +10,7 @@ import pytest
 from tests.truth import ACTIVITIES, MESSAGES, active_mailbox_ids, assert_equal_truth, message_truth
 
 from .conftest import END, START
-from .test_meltano_pipeline import table
+from .readme_project import table
 
 if TYPE_CHECKING:
     import psycopg

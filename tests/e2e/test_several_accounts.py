@@ -20,6 +20,7 @@ from psycopg import sql
 
 from emailgistics_sandbox import Sandbox, SandboxControl, SandboxSettings
 from tap_emailgistics.plugin_definition import default_selection
+from tests.readme import readme_block
 
 from .conftest import MELTANO
 from .readme_project import (
@@ -29,7 +30,6 @@ from .readme_project import (
     loaded_rows,
     localised,
     operator_env,
-    readme_block,
     run_bash,
     table_names,
     truth_until_now,

@@ -140,3 +140,21 @@ def sandbox() -> Iterator[Sandbox]:
 @pytest.fixture
 def control(sandbox: Sandbox) -> SandboxControl:
     return SandboxControl(sandbox.base_url)
+
+
+#: What Meltano hands the tap in SINGER_SDK_LOG_CONFIG: JSON records on stderr.
+STRUCTURED_LOG_CONFIG = """
+version: 1
+disable_existing_loggers: false
+formatters:
+  structured:
+    (): singer_sdk.logging.StructuredFormatter
+handlers:
+  stderr:
+    class: logging.StreamHandler
+    formatter: structured
+    stream: ext://sys.stderr
+root:
+  level: INFO
+  handlers: [stderr]
+"""

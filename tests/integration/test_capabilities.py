@@ -13,7 +13,7 @@ from tap_emailgistics.streams.reports import ReportStream
 from tap_emailgistics.tap import TapEmailgistics
 from tests.inprocess import sync
 
-from .conftest import run_tap, tap_config
+from .conftest import STRUCTURED_LOG_CONFIG, run_tap, tap_config
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -22,29 +22,13 @@ if TYPE_CHECKING:
 
     from emailgistics_sandbox import Sandbox, SandboxControl
 
-LOG_CONFIG = """
-version: 1
-disable_existing_loggers: false
-formatters:
-  structured:
-    (): singer_sdk.logging.StructuredFormatter
-handlers:
-  stderr:
-    class: logging.StreamHandler
-    formatter: structured
-    stream: ext://sys.stderr
-root:
-  level: INFO
-  handlers: [stderr]
-"""
-
 
 def test_given_maps_flattening_and_a_log_config_when_run_then_each_takes_effect(
     sandbox: Sandbox,
     tmp_path: Path,
 ) -> None:
     log_config = tmp_path / "logging.yml"
-    log_config.write_text(LOG_CONFIG)
+    log_config.write_text(STRUCTURED_LOG_CONFIG)
     config = tap_config(
         sandbox.base_url,
         start_date="2026-04-28",
@@ -76,7 +60,7 @@ def test_given_structured_logging_when_a_sync_runs_then_one_summary_per_stream_a
     tmp_path: Path,
 ) -> None:
     log_config = tmp_path / "logging.yml"
-    log_config.write_text(LOG_CONFIG)
+    log_config.write_text(STRUCTURED_LOG_CONFIG)
     config = tap_config(sandbox.base_url, start_date="2026-04-01", window_days={"day": 16})
     run = run_tap(tmp_path, config, env={"SINGER_SDK_LOG_CONFIG": str(log_config)})
     assert run.returncode == 0, run.stderr

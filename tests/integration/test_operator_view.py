@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from emailgistics_sandbox import LIMITED_KEY
 
-from .conftest import NEW_YORK, run_tap, tap_config
+from .conftest import NEW_YORK, STRUCTURED_LOG_CONFIG, run_tap, tap_config
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -21,21 +21,6 @@ if TYPE_CHECKING:
     from emailgistics_sandbox import Sandbox, SandboxControl
 
 PREFIX = "tap-emailgistics: error: "
-STRUCTURED_LOGS = """
-version: 1
-disable_existing_loggers: false
-formatters:
-  structured:
-    (): singer_sdk.logging.StructuredFormatter
-handlers:
-  stderr:
-    class: logging.StreamHandler
-    formatter: structured
-    stream: ext://sys.stderr
-root:
-  level: INFO
-  handlers: [stderr]
-"""
 
 
 def lines_at(stderr: str, level: str) -> list[str]:
@@ -137,7 +122,7 @@ def test_given_the_sdks_log_config_when_the_key_is_refused_then_the_reason_is_an
     # What Meltano does: SINGER_SDK_LOG_CONFIG with structured records; Meltano logs a
     # record at its level, and a plain line at info.
     log_config = tmp_path / "logging.yml"
-    log_config.write_text(STRUCTURED_LOGS)
+    log_config.write_text(STRUCTURED_LOG_CONFIG)
     config = tap_config(sandbox.base_url, api_key="not-a-real-key-1234")
     run = run_tap(tmp_path, config, env={"SINGER_SDK_LOG_CONFIG": str(log_config)})
     assert run.returncode == 1
@@ -153,7 +138,7 @@ def test_given_a_damaged_config_file_under_meltanos_log_config_then_an_error_rec
     tmp_path: Path,
 ) -> None:
     log_config = tmp_path / "logging.yml"
-    log_config.write_text(STRUCTURED_LOGS)
+    log_config.write_text(STRUCTURED_LOG_CONFIG)
     (tmp_path / "config.json").write_text("{not json")
     done = subprocess.run(
         [sys.executable, "-m", "tap_emailgistics", "--config", str(tmp_path / "config.json")],

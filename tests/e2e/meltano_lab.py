@@ -1,0 +1,229 @@
+"""Many isolated `meltano run` pipelines at once, each with its own sandbox, schema and system dir.
+
+The harness of the Meltano kill tests: ``Lab`` starts every scenario in a thread and
+always cleans up (every process of every session it started, every schema, every
+sandbox); the constants say how long a pipeline's sync is and what Meltano logs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import threading
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, closing, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from psycopg import sql
+
+from emailgistics_sandbox import Sandbox, SandboxControl, SandboxSettings
+
+from .conftest import MELTANO, ROOT, Pipeline
+from .processes import GUARD_SECONDS, Finished, Launched, finished, session
+from .test_meltano_pipeline import report_posts
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    import psycopg
+
+#: 30-second runs, 3 at a time, 63 of them: a first sync of about 10 minutes, so that
+#: target-postgres's first 5-minute drain comes with about half of the runs to go.
+RUN_SECONDS = 30.0
+LONG_SYNC = {
+    # Two-day windows: 7 per mailbox and report over the `test` environment's 14 days.
+    "TAP_EMAILGISTICS_WINDOW_DAYS": '{"day": 2}',
+    # The tap's default polling: the `test` environment's 0.05 s cap would spend the
+    # request budget on polls of runs that last 30 s.
+    "TAP_EMAILGISTICS_POLL_INITIAL_SECONDS": "2",
+    "TAP_EMAILGISTICS_POLL_MAX_SECONDS": "30",
+}
+#: The same plan (the windows depend only on the dates, rows and window_days), paced
+#: for a sandbox whose runs end at once.
+FAST_SYNC = {
+    "TAP_EMAILGISTICS_WINDOW_DAYS": '{"day": 2}',
+    "TAP_EMAILGISTICS_REQUESTS_PER_MINUTE": "900",
+}
+#: The sandbox's clock, past the `test` environment's end_date (and its 15-minute lag):
+#: every period a sync extracts is final, so a rerun after a whole sync creates no run,
+#: and every run a rerun creates beyond the plan is work the stop lost.
+AFTER_THE_RANGE = datetime(2026, 5, 10, tzinfo=UTC)
+
+
+def sandbox_settings(run_seconds: float, **settings: Any) -> SandboxSettings:
+    return SandboxSettings(run_seconds=run_seconds, now=AFTER_THE_RANGE, **settings)
+
+
+#: A late stop comes once the sandbox has created this many runs after the first save,
+#: so that a stop that loses the work since that save visibly repeats them.
+RUNS_AFTER_SAVE = 8
+#: The Singer SDK's `Target._MAX_RECORD_AGE_IN_MINUTES` drain, as target-postgres logs it.
+FIVE_MINUTE_DRAIN = "One or more records have exceeded the max age of 5 minutes"
+TARGET_SIGTERM_DRAIN = "Received termination signal 15, draining all sinks"
+REFUSED = re.compile(
+    r"Another '(?P<job>[^']+)' pipeline is already running which started at [^.]+\.\d+\S*\. "
+    r"Wait until (?P<until>\S+ \S+) when the job will be automatically cancelled if stale, "
+    r"or ignore this check using the '--force' option\."
+)
+
+
+HTTP_OK = 200
+
+
+def runs_created(control: SandboxControl) -> int:
+    """Report POSTs that created a run (a 429 created none; the killed run's leftover
+    runs hold slots for a while, so a rerun may meet some)."""
+    return sum(1 for post in report_posts(control) if post["status"] == HTTP_OK)
+
+
+class Lab:
+    """Starts the module's pipelines at once and always cleans up after them: every
+    process it started (and their plugins), every schema, every sandbox."""
+
+    def __init__(
+        self,
+        postgres: psycopg.Connection[Any],
+        folder: Path,
+        scenarios: dict[str, Callable[[Lab], Any]],
+    ) -> None:
+        self._postgres = postgres
+        self._folder = folder
+        self._stack = ExitStack()
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self._processes: list[subprocess.Popen[bytes]] = []
+        self._schemas: list[str] = []
+        self._scenarios = scenarios
+        self._pool = ThreadPoolExecutor(max_workers=len(scenarios), thread_name_prefix="kills")
+        self._futures: dict[str, Future[Any]] = {}
+
+    def start(self) -> None:
+        for name, scenario in self._scenarios.items():
+            self._futures[name] = self._pool.submit(scenario, self)
+
+    def result(self, name: str) -> Any:
+        """What scenario ``name`` returned (each scenario has its own record type)."""
+        return self._futures[name].result()
+
+    def pipeline(self, settings: SandboxSettings) -> tuple[Separate, SandboxControl]:
+        """A new sandbox, schema, state id and Meltano system directory."""
+        with self._lock:
+            self._check_open()
+            sandbox = self._stack.enter_context(Sandbox(settings))
+            name = f"e2e_kills_{uuid.uuid4().hex[:10]}"
+            self._schemas.append(name)
+        sys_dir = self._folder / name
+        sys_dir.mkdir()
+        for plugins in ("extractors", "loaders"):  # installed once, by `meltano install`
+            (sys_dir / plugins).symlink_to(ROOT / ".meltano" / plugins)
+        return Separate(sandbox, name, name, sys_dir), SandboxControl(sandbox.base_url)
+
+    def launch(self, pipeline: Separate, *args: str, **env: str) -> Launched:
+        """Start `meltano --log-format=json <args>` (default: this pipeline's run)."""
+        args = args or ("run", "--state-id-suffix", pipeline.suffix, *PLUGINS)
+        log_path = self._folder / f"{pipeline.suffix}-{uuid.uuid4().hex[:6]}.log"
+        with self._lock:
+            self._check_open()
+            with log_path.open("wb") as log_file:
+                # A session of its own: a signal reaches exactly the process it is sent
+                # to, and cleanup finds its plugins by their session, also re-parented.
+                process = subprocess.Popen(
+                    [MELTANO, "--log-format=json", *args],
+                    cwd=ROOT,
+                    env=pipeline.env(**env),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log_file,
+                    start_new_session=True,
+                )
+            self._processes.append(process)
+        return Launched(process, log_path)
+
+    def run(self, pipeline: Separate, *args: str, **env: str) -> Finished:
+        """Run a `meltano` command to its end."""
+        launched = self.launch(pipeline, *args, **env)
+        launched.process.wait(timeout=GUARD_SECONDS)
+        return finished(launched)
+
+    def close(self) -> None:
+        self._closing.set()
+        with self._lock:
+            processes = list(self._processes)
+        for process in processes:
+            for pid in session(process.pid):
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            process.wait()
+        for future in self._futures.values():
+            with suppress(Exception):
+                future.result()
+        self._pool.shutdown(wait=True)
+        for schema in self._schemas:
+            self._postgres.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
+            )
+        self._stack.close()
+
+    def _check_open(self) -> None:
+        if self._closing.is_set():
+            msg = "the module's pipelines are being cleaned up"
+            raise RuntimeError(msg)
+
+
+PLUGINS = ("tap-emailgistics", "target-postgres")
+
+
+@dataclass
+class Separate(Pipeline):
+    """A pipeline with a Meltano system directory of its own.
+
+    `meltano run` writes a plugin's catalog and config to `.meltano/run/<plugin>/`, one
+    directory per plugin name, so two runs of one plugin in one project at once can
+    overwrite or remove each other's files ("Invalid catalog"); and each pipeline gets
+    its own system database (state and run records) too.
+    """
+
+    sys_dir: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return super().env(MELTANO_SYS_DIR_ROOT=str(self.sys_dir), **extra)
+
+
+def last_heartbeat(pipeline: Separate) -> datetime:
+    """The killed run's last heartbeat, from Meltano's system database."""
+    with closing(sqlite3.connect(pipeline.sys_dir / "meltano.db")) as db:
+        [(beat,)] = db.execute(
+            "SELECT last_heartbeat_at FROM runs WHERE job_name = ? AND state = 'RUNNING'",
+            (pipeline.state_id,),
+        ).fetchall()
+    return datetime.fromisoformat(beat).replace(tzinfo=UTC)
+
+
+@dataclass
+class RunRecord:
+    """A run's row in Meltano's system database."""
+
+    state: str
+    ended_at: datetime | None
+
+
+def run_record(pipeline: Separate, launched: Finished) -> RunRecord:
+    [run_id] = {str(e["run_id"]) for e in launched.events if "run_id" in e}
+    with closing(sqlite3.connect(pipeline.sys_dir / "meltano.db")) as db:
+        [(state, ended_at)] = db.execute(
+            "SELECT state, ended_at FROM runs WHERE run_id = ?", (uuid.UUID(run_id).hex,)
+        ).fetchall()
+    ended = None if ended_at is None else datetime.fromisoformat(ended_at).replace(tzinfo=UTC)
+    return RunRecord(state, ended)
+
+
+def make_instant(control: SandboxControl) -> None:
+    """From now on runs end at once and the account allows the fast pace."""
+    control.update_settings(runSeconds=0.05, requestsPerMinute=1000)
