@@ -7,18 +7,16 @@ next tickets' runs and polls each when its estimated end comes, so the waiting o
 
 Slots. The cap counts every run the tap may have running: runs not yet seen ``done``,
 orphans (a POST that failed after it may have queued a run: held for the longest run
-of the sync, ``orphan_hold`` before any) and runs it stopped watching. Within the cap,
-``SlotTarget`` lowers how many the tap runs while another client fills the account. At
-most ``cap - 1`` runs are started ahead of the one being read: ``max_concurrent_runs:
-1`` is the sequential tap.
+of the sync, ``orphan_hold`` before any) and runs it stopped watching. ``SlotTarget``
+lowers the target while another client fills the account. At most ``cap - 1`` runs
+start ahead of the one being read: ``max_concurrent_runs: 1`` is the sequential tap.
 
 Failures. A ``PartitionError`` is kept on its ticket and raised when its stream reaches
-it; no more of that partition's runs start. A late run of several periods is split in
-two windows instead. Any other failure concerns the whole account and propagates.
-Once the time budget is spent no run is created; a claimed ticket that would need one
-is deferred, one still running after the grace is parked (``budget``).
-
-Single-threaded on purpose: one pacer for every request, signals in the main thread.
+it; no more of that partition's runs start (a late run of several periods is split in
+two windows instead). Any other failure concerns the whole account and propagates.
+Once the time budget is spent no run is created: a claimed ticket that would need one
+is deferred, one still running after the grace is parked. Single-threaded on purpose:
+one pacer for every request, signals in the main thread.
 """
 
 from __future__ import annotations
@@ -62,10 +60,9 @@ class RunScheduler:
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
-        """``cap``: the most runs this tap may have running at once.
+        """Limits: ``cap`` runs at once, ``orphan_hold`` (an orphan's slot time), ``fallback_wait``.
 
-        ``orphan_hold``: how long an orphan holds its slot before any run has finished.
-        ``fallback_wait``: the wait after a POST's 429 with no better hint.
+        ``orphan_hold`` counts until a first run ends; ``fallback_wait`` follows a bare 429.
         """
         # Looked up now, not at import: tests replace time.sleep to skip the waits.
         self.clock, self.sleep = clock or time.monotonic, sleep or time.sleep

@@ -154,14 +154,9 @@ def test_given_a_damaged_config_file_under_meltanos_log_config_then_an_error_rec
     assert record["message"].startswith(f"{PREFIX}Config file {tmp_path}/config.json (--config)")
 
 
-def messages_of(stdout: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
-
-
-def test_given_the_directory_streams_when_synced_then_activate_version_after_the_reports(
-    sandbox: Sandbox, tmp_path: Path
-) -> None:
-    (tmp_path / "config.json").write_text(json.dumps(tap_config(sandbox.base_url)))
+def messages_of_sync(tmp_path: Path, config: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every message a successful sync wrote (``run_tap`` keeps RECORD and STATE only)."""
+    (tmp_path / "config.json").write_text(json.dumps(config))
     done = subprocess.run(
         [sys.executable, "-m", "tap_emailgistics", "--config", str(tmp_path / "config.json")],
         capture_output=True,
@@ -170,7 +165,13 @@ def test_given_the_directory_streams_when_synced_then_activate_version_after_the
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    messages = messages_of(done.stdout)
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def test_given_the_directory_streams_when_synced_then_activate_version_after_the_reports(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    messages = messages_of_sync(tmp_path, tap_config(sandbox.base_url))
     activated = [m["stream"] for m in messages if m["type"] == "ACTIVATE_VERSION"]
     assert activated == ["mailboxes", "mailbox_users", "mailbox_tags"]  # never reports
     last_report = max(
@@ -187,16 +188,8 @@ def test_given_activate_version_off_when_synced_then_no_such_message(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
     config = tap_config(sandbox.base_url, emit_activate_version_messages=False)
-    (tmp_path / "config.json").write_text(json.dumps(config))
-    done = subprocess.run(
-        [sys.executable, "-m", "tap_emailgistics", "--config", str(tmp_path / "config.json")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert not [m for m in messages_of(done.stdout) if m["type"] == "ACTIVATE_VERSION"]
+    messages = messages_of_sync(tmp_path, config)
+    assert not [m for m in messages if m["type"] == "ACTIVATE_VERSION"]
 
 
 def test_given_a_sync_when_its_watermarks_are_written_then_times_come_from_the_apis_clock(
