@@ -106,7 +106,8 @@ class RunScheduler:
         ticket = self.plan.of(run)
         ticket.claimed = True
         while True:
-            self._act(ticket)
+            acted_at = self.clock()  # what falls due while requests are out is still due
+            self._act(ticket, acted_at)
             if ticket.failure is not None:
                 failure, ticket.failure = ticket.failure, None
                 raise failure
@@ -114,7 +115,7 @@ class RunScheduler:
                 return
             self._check_budget(ticket)
             self.on_wait()
-            self.sleep(max(0.0, self._next_due(ticket) - self.clock()))
+            self.sleep(max(0.0, self._next_due(ticket, acted_at) - self.clock()))
 
     def finish(self, run: ReportRun) -> None:
         """The stream has verified ``run``: it holds no slot and nothing of it is kept."""
@@ -157,9 +158,8 @@ class RunScheduler:
         self._holds = [until for until in self._holds if until > now]
         return sum(t.slots(now, hold) for t in self._active()) + len(self._holds)
 
-    def _act(self, claimed: Ticket) -> None:
-        """Send every request that is due now: polls first, then new runs within the limits."""
-        now = self.clock()
+    def _act(self, claimed: Ticket, now: float) -> None:
+        """Send every request due by ``now``: polls first, then new runs within the limits."""
         for ticket in self._active():
             if not ticket.needs_slot and not ticket.run.is_done and ticket.run.due_at <= now:
                 self._step(ticket)
@@ -289,14 +289,13 @@ class RunScheduler:
         if self.budget.grace_over(self._orphan_hold()):
             raise PartitionDeferredError(parked=True)
 
-    def _next_due(self, claimed: Ticket) -> float:
-        """When something is next due: a poll, a creation's wait, a freed slot, the grace's end."""
-        now, hold, active = self.clock(), self._orphan_hold(), self._active()
+    def _next_due(self, claimed: Ticket, now: float) -> float:
+        """What is next due after ``now``: a poll, a creation, a freed slot, the grace's end."""
+        hold, active = self._orphan_hold(), self._active()
         polls = [t.run.due_at for t in active if not t.run.is_done and not t.needs_slot]
         waiting = [t for t in [claimed, *active] if t.needs_slot]
         creations = [max(t.run.due_at, self.slots.not_before) for t in waiting]
         orphans = [u for t in active for u in t.orphans_until(hold)]
         budget = self.budget.wake_times(hold)  # to defer, and to park what is still running
         due = [at for at in [*polls, *creations, *orphans, *self._holds, *budget] if at > now]
-        # Nothing due cannot happen while the claimed run waits; never spin if it does.
-        return min(due, default=now + 1.0)
+        return min(due, default=now + 1.0)  # never spin, though something is always due

@@ -38,6 +38,7 @@ class FakeApi:
 
     lengths: list[float]
     now: float = 0.0
+    request_seconds: float = 0.0  # each request's round trip, on the fake clock
     started: dict[str, float] = field(default_factory=dict)
     log: list[tuple[str, str]] = field(default_factory=list)
 
@@ -53,6 +54,7 @@ class FakeApi:
 
     def send(self, request: RunRequest, where: str | None = None) -> Answer:
         del where
+        self.now += self.request_seconds
         if request.method == "POST":
             run = str(cast("dict[str, Any]", request.body)["run"])
             assert self.running(self.now) < 3, "the API would answer 429"
@@ -152,3 +154,22 @@ def test_given_equal_runs_when_three_slots_then_the_wall_time_nears_the_apis_flo
     floor = math.ceil(runs / 3) * length
     # Each run is noticed by its estimated end; whole-percent progress costs <= 1/progress.
     assert api.now <= floor * 1.2 + 2 * POLICY.initial_seconds
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    length=st.floats(min_value=3, max_value=60),
+    runs=st.integers(min_value=3, max_value=18),
+    request_seconds=st.floats(min_value=0.01, max_value=0.5),
+)
+def test_given_requests_that_take_time_when_a_poll_falls_due_meanwhile_then_it_is_not_missed(
+    length: float, runs: int, request_seconds: float
+) -> None:
+    # A poll that falls due while other requests are on the wire is sent as soon as
+    # they are; it once waited for the next event, a whole run length later.
+    api = FakeApi([length] * runs, request_seconds=request_seconds)
+    scheduler, tickets = plan(api, 3)
+    read_all(api, scheduler, tickets)
+    floor = math.ceil(runs / 3) * length
+    on_the_wire = len(api.log) * request_seconds
+    assert api.now <= floor * 1.2 + 2 * POLICY.initial_seconds + on_the_wire
