@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -38,6 +38,7 @@ class TapRun:
     records: list[dict[str, Any]]
     states: list[dict[str, Any]]
     stderr: str
+    messages: list[dict[str, Any]] = field(default_factory=list)  # every one, in order
 
     def rows(self, stream: str) -> list[dict[str, Any]]:
         return [m["record"] for m in self.records if m["stream"] == stream]
@@ -46,9 +47,8 @@ class TapRun:
     def of(cls, returncode: int, messages: list[dict[str, Any]], stderr: str = "") -> TapRun:
         """The RECORD and STATE messages of a run (a process's or an in-process sync's)."""
         records = [m for m in messages if m["type"] == "RECORD"]
-        return cls(
-            returncode, records, [m["value"] for m in messages if m["type"] == "STATE"], stderr
-        )
+        states = [m["value"] for m in messages if m["type"] == "STATE"]
+        return cls(returncode, records, states, stderr, messages)
 
 
 def run_tap(

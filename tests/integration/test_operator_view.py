@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from emailgistics_sandbox import LIMITED_KEY
 
@@ -154,24 +154,12 @@ def test_given_a_damaged_config_file_under_meltanos_log_config_then_an_error_rec
     assert record["message"].startswith(f"{PREFIX}Config file {tmp_path}/config.json (--config)")
 
 
-def messages_of_sync(tmp_path: Path, config: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every message a successful sync wrote (``run_tap`` keeps RECORD and STATE only)."""
-    (tmp_path / "config.json").write_text(json.dumps(config))
-    done = subprocess.run(
-        [sys.executable, "-m", "tap_emailgistics", "--config", str(tmp_path / "config.json")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-
-
 def test_given_the_directory_streams_when_synced_then_activate_version_after_the_reports(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    messages = messages_of_sync(tmp_path, tap_config(sandbox.base_url))
+    done = run_tap(tmp_path, tap_config(sandbox.base_url))
+    assert done.returncode == 0, done.stderr
+    messages = done.messages
     activated = [m["stream"] for m in messages if m["type"] == "ACTIVATE_VERSION"]
     assert activated == ["mailboxes", "mailbox_users", "mailbox_tags"]  # never reports
     last_report = max(
@@ -188,8 +176,9 @@ def test_given_activate_version_off_when_synced_then_no_such_message(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
     config = tap_config(sandbox.base_url, emit_activate_version_messages=False)
-    messages = messages_of_sync(tmp_path, config)
-    assert not [m for m in messages if m["type"] == "ACTIVATE_VERSION"]
+    done = run_tap(tmp_path, config)
+    assert done.returncode == 0, done.stderr
+    assert not [m for m in done.messages if m["type"] == "ACTIVATE_VERSION"]
 
 
 def test_given_a_sync_when_its_watermarks_are_written_then_times_come_from_the_apis_clock(
