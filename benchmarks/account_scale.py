@@ -11,7 +11,11 @@ report run taking L seconds, the three default report streams, day periods:
   (R = 3M runs each). The floor is max(ceil(R/3)*L, the minimum requests at the tap's
   pace of 90/min); the minimum requests are R POSTs + the result pages + the directory.
 - *shared*: the same first sync while another client of the account keeps two runs
-  going (the sandbox's neighbour, runs of 10 L): its floor is R*L, one slot left.
+  going (the sandbox's neighbour, runs of 10 L): its floor is R*L, one slot left; and
+  with a neighbour of two short runs (L / 3 each), which spends the account's requests
+  more than its slots;
+- *back to back*: the +1 day sync started right after the first on the same account
+  (the request minute the first spent is still counted): its 429s.
 - *backfill*: 10 mailboxes x 300 days: report runs and requests against a tap that
   makes one run per partition (R POSTs, one read when done, the pages, the directory).
 - *budget*: 30 mailboxes with ``time_budget_minutes: 0.5`` (a sync needing about 2 min),
@@ -150,19 +154,34 @@ def floor(traffic: Traffic, latency: float) -> float:
     return max(math.ceil(traffic.runs / 3) * latency, traffic.minimum * 60 / PACE)
 
 
-def shared(mailboxes: int, latency: float) -> str:
+def shared(mailboxes: int, latency: float, neighbour_run: float, label: str) -> str:
     settings = SandboxSettings(
         run_seconds=latency,
         extra_mailboxes=mailboxes - 3,
         neighbour_runs=2,
-        neighbour_run_seconds=10 * latency,
+        neighbour_run_seconds=neighbour_run,
     )
     with Sandbox(settings) as sandbox:
         control = SandboxControl(sandbox.base_url)
         ids = [m["mailboxId"] for m in control.mailboxes() if m["active"]][:mailboxes]
         done = sync(config_for(sandbox.base_url, ids, "2026-04-24"))
         traffic = Traffic.of(control, 0)
-    return row("first sync, 2 slots taken", done, traffic, traffic.runs * latency)
+    return row(label, done, traffic, traffic.runs * latency)
+
+
+def back_to_back(mailboxes: int, latency: float) -> str:
+    settings = SandboxSettings(run_seconds=latency, extra_mailboxes=mailboxes - 3)
+    with Sandbox(settings) as sandbox:
+        control = SandboxControl(sandbox.base_url)
+        ids = [m["mailboxId"] for m in control.mailboxes() if m["active"]][:mailboxes]
+        config = config_for(sandbox.base_url, ids, "2026-04-24")
+        first = sync(config)
+        control.advance(days=1)
+        control.clear_requests()
+        before = len([r for r in control.runs()["runs"] if r["key"] == "full"])
+        second = sync(config, first.state)
+        traffic = Traffic.of(control, before)
+    return row("+1 day, right after", second, traffic, floor(traffic, latency))
 
 
 def backfill(mailboxes: int, latency: float) -> str:
@@ -262,7 +281,12 @@ def main() -> None:
         "| 429s | INFO lines | result |"
     )
     print("|---" * 11 + "|")
-    results = [*account(mailboxes, latency), shared(mailboxes, latency)]
+    results = [
+        *account(mailboxes, latency),
+        back_to_back(mailboxes, latency),
+        shared(mailboxes, latency, 10 * latency, "first sync, 2 slots taken"),
+        shared(mailboxes, latency, latency / 3, "first sync, 2 short runs alongside"),
+    ]
     for line in results:
         print(line)
     print()

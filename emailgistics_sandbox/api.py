@@ -195,6 +195,14 @@ def _drop_some_nulls(row: Row, probability: float, dice: random.Random) -> Row:
     return {k: v for k, v in row.items() if v is not None or dice.random() >= probability}
 
 
+def request_report(state: SandboxState, method: str, path: str) -> str | None:
+    """The report a request is about (a report POST's, or the run's a results GET reads)."""
+    if match := _RESULTS_PATH.match(path):
+        return state.runs.report_of(match.group(1))
+    match = _REPORT_PATH.match(path)
+    return match.group(1) if match and method == "POST" else None
+
+
 def request_mailbox(state: SandboxState, method: str, path: str, raw_body: bytes) -> str | None:
     """The mailbox a request is about, for mailbox-bound faults; None when it names none.
 

@@ -12,7 +12,10 @@ Run faults, decided when a run is created:
 ``run_error`` (the run ends in ``status: error``) and ``expire_mid_paging`` (the
 result answers 404 after ``after_pages`` pages were read).
 
-``path`` (a substring), ``method`` and ``mailbox_id`` narrow where a rule fires. A run's
+``path`` (a substring), ``method``, ``mailbox_id``, ``report`` and ``page`` narrow where
+a rule fires (``report``: a report POST of it, and the results GETs of its runs;
+``page=last``: only a GET whose answer would be a result's last page, ``done`` with no
+next link: the page a client reads last, after every other request of the run). A run's
 mailbox is its report's; a request's mailbox is its body's ``mailboxId`` for a report
 POST and the mailbox of the run it reads for a results GET. A request that names no
 mailbox (the mailbox list, an unknown result id) never matches a rule with a
@@ -25,7 +28,10 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 REQUEST_FAULTS = frozenset(
     {
@@ -54,16 +60,21 @@ class FaultRule:
     seconds: float = 1.0
     burst: int = 3
     mailbox_id: str | None = None
+    report: str | None = None
     path: str | None = None
     method: str | None = None
     after_pages: int = 1
     shape: str = "array"
+    page: str = ""  # "" any request; "last": a result's last page only
     fired: int = 0
 
     def __post_init__(self) -> None:
         """Reject unknown kinds early, with the list of known ones."""
         if self.kind not in ALL_FAULTS:
             msg = f"unknown fault kind {self.kind!r}; known: {', '.join(sorted(ALL_FAULTS))}"
+            raise ValueError(msg)
+        if self.page not in {"", "last"}:
+            msg = f"unknown fault page {self.page!r}; known: last (or leave it out)"
             raise ValueError(msg)
 
     @classmethod
@@ -122,14 +133,28 @@ class FaultInjector:
             self._burst_left = 0
 
     def for_request(
-        self, method: str, path: str, mailbox_id: str | None = None
+        self,
+        method: str,
+        path: str,
+        mailbox_id: str | None = None,
+        last_page: Callable[[], bool] | None = None,
+        *,
+        report: str | None = None,
     ) -> FaultRule | None:
-        """The request fault to apply to this request (about ``mailbox_id``), if any."""
+        """The request fault to apply to this request (about ``mailbox_id``), if any.
+
+        ``last_page``: whether the answer would be a result's last page (asked only of
+        rules with ``page=last``); ``report``: the report the request is about.
+        """
         with self._lock:
             if self._burst_left and self._burst_rule is not None:
                 self._burst_left -= 1
                 return self._burst_rule
             for rule in self._rules:
+                if rule.report and rule.report != report:
+                    continue
+                if rule.page and (last_page is None or not last_page()):
+                    continue
                 if rule.kind in REQUEST_FAULTS and self._fires(rule, method, path, mailbox_id):
                     if rule.kind == "rate_limit_burst":
                         self._burst_left, self._burst_rule = rule.burst - 1, rule

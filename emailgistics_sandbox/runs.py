@@ -147,6 +147,12 @@ class RunStore:
             run = self._runs.get(result_id)
         return None if run is None else run.mailbox_id
 
+    def report_of(self, result_id: str) -> str | None:
+        """The report of run ``result_id`` (``mailboxPerformance``); None if unknown."""
+        with self._lock:
+            run = self._runs.get(result_id)
+        return None if run is None else str(run.origin.get("href", "")).rsplit("/", 1)[-1]
+
     def hide(self, result_id: str) -> None:
         """Mark a run whose POST the client was told had failed."""
         with self._lock:

@@ -17,7 +17,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import parse_qsl, urlsplit
 
-from emailgistics_sandbox.api import Answer, ApiRequest, handle_api, request_mailbox
+from emailgistics_sandbox.api import (
+    Answer,
+    ApiRequest,
+    handle_api,
+    request_mailbox,
+    request_report,
+)
 from emailgistics_sandbox.config import SandboxSettings
 from emailgistics_sandbox.control import handle_control
 from emailgistics_sandbox.mangle import echo_credentials, malformed
@@ -77,9 +83,6 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(handle_control(self.state, self.command, parts.path, body))
             return
         mailbox = request_mailbox(self.state, self.command, parts.path, body)
-        fault = self.state.faults.for_request(self.command, parts.path, mailbox)
-        if fault is not None and self._transport_fault(fault):
-            return
         request = ApiRequest(
             method=self.command,
             path=parts.path,
@@ -88,9 +91,25 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             base_url=f"http://{self.headers.get('Host') or _host_of(self.server)}",
         )
+        computed: list[tuple[Answer, str | None]] = []  # the answer, once worked out
+
+        def answer_now() -> tuple[Answer, str | None]:
+            if not computed:
+                computed.append(handle_api(self.state, request))
+            return computed[0]
+
+        def last_page() -> bool:  # worked out only for a rule that asks (page=last)
+            return request.method == "GET" and _is_last_page(answer_now()[0])
+
+        report = request_report(self.state, self.command, parts.path)
+        fault = self.state.faults.for_request(
+            self.command, parts.path, mailbox, last_page, report=report
+        )
+        if fault is not None and self._transport_fault(fault):
+            return
         retry_after = self.state.settings.retry_after_header
         faulted = _faulted_answer(fault, retry_after=retry_after)
-        answer, key_name = faulted or handle_api(self.state, request)
+        answer, key_name = faulted or answer_now()
         if fault is not None and fault.kind == "echo_credentials":
             answer = echo_credentials(fault, request.authorization)
         if fault is not None and fault.kind == "malformed_answer":
@@ -151,6 +170,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
+
+
+def _is_last_page(answer: Answer) -> bool:
+    """A result's last page: ``done``, with no next link."""
+    body = answer.body if isinstance(answer.body, dict) else {}
+    links = body.get("_links")
+    last = isinstance(links, dict) and "next" not in links
+    return answer.status == HTTPStatus.OK and body.get("status") == "done" and last
 
 
 def _server_error(status: int) -> Answer:

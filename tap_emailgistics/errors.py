@@ -24,7 +24,7 @@ from singer_sdk.exceptions import FatalAPIError
 from tap_emailgistics.durations import duration
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 EXIT_NEEDS_A_PERSON = 1
 EXIT_INCOMPLETE_DATA = 2
@@ -145,7 +145,62 @@ class RunTransportGaveUpError(TransportGaveUpError, PartitionError):
 
 
 class ApiFailingError(IncompleteDataError):
-    """Requests for two partitions in a row kept failing with nothing answered between them."""
+    """The same failure kept coming back across reports (or before any answer): the API's trouble.
+
+    See ``engine.fault_scope`` for the evidence it takes.
+    """
+
+
+class MailboxFailingError(PartitionError):
+    """A partition failed the way another partition of the same mailbox gave up on.
+
+    Charged to the mailbox at its first failure, without a retry budget of its own.
+    """
+
+    keeps_run: ClassVar[bool] = True  # the run itself may be fine
+
+
+class ReportFailingError(PartitionError):
+    """One report's requests kept failing the same way for several mailboxes.
+
+    Every partition of that report still to be read is given up with this one error
+    (one line, however many partitions); the other reports go on.
+    """
+
+    keeps_run: ClassVar[bool] = True  # the runs themselves may be fine
+
+    def __init__(self, message: str, report: str) -> None:
+        """``report``: the API's report name (e.g. ``mailboxDomainPerformance``)."""
+        super().__init__(message)
+        self.report = report
+
+
+class RequestFailedError(EmailgisticsError):
+    """One try of a run's GET failed in a way a later try may not (5xx, 429, reset, cut-off).
+
+    Raised by the transport's one-try send; when to try again, and when to give up, is
+    the run engine's decision, so that waiting for one request never stalls the others.
+    """
+
+    def __init__(  # noqa: PLR0913 - what the engine needs to retry it and to say why
+        self,
+        what: str,
+        last: str,
+        signature: str,
+        wait_for: Callable[[int], float],
+        *,
+        max_tries: int,
+        rate_limited: bool = False,
+    ) -> None:
+        """``what``: ``GET /path``; ``last``: the failure in a few words.
+
+        ``signature``: the failure's kind (``HTTP 503``, ``ConnectionError (connection
+        reset)``), to tell repeated failures apart; ``wait_for(n)``: the wait before try
+        ``n + 1`` after ``n`` failed; ``max_tries``: when to give up.
+        """
+        super().__init__(f"{what}: {last}")
+        self.what, self.last, self.signature = what, last, signature
+        self.wait_for, self.max_tries, self.rate_limited = wait_for, max_tries, rate_limited
 
 
 class PartitionsFailedError(EmailgisticsError):
@@ -188,6 +243,11 @@ class RunCreationUncertainError(EmailgisticsError):
 
     Never retried by the transport: re-creating a run is the run engine's decision.
     """
+
+    def __init__(self, message: str, signature: str) -> None:
+        """``signature``: the failure's kind, as for ``RequestFailedError``."""
+        super().__init__(message)
+        self.signature = signature
 
 
 class SyncStoppedError(BaseException):

@@ -9,7 +9,7 @@ import threading
 import time
 from datetime import timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from singer_sdk import Stream, Tap
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from types import FrameType
 
     import click
+    from singer_sdk.helpers.types import TapState
 
 
 HELP = """Singer tap for the Emailgistics Reporting API (v1): mailbox, user and
@@ -67,6 +68,8 @@ time (rerun later), 3 some mailbox/periods failed (the others were extracted),
 130/143 interrupted. Errors are one line on stderr.
 """
 LOGGER = logging.getLogger("tap-emailgistics")
+#: The state's record of the last minute's requests (``pacing``), for the next sync.
+REQUESTS_KEY = "requests_last_minute"
 
 
 class TapEmailgistics(Tap):
@@ -148,7 +151,20 @@ class TapEmailgistics(Tap):
             msg = "the tap's message writer must count what it writes"
             raise TypeError(msg)
         interval = self.services.settings.state_interval_seconds
-        return CoalescingStateWriter(super().state_writer, counter, interval)
+        return CoalescingStateWriter(
+            super().state_writer, counter, interval, stamp=self._stamp_requests
+        )
+
+    def _stamp_requests(self, state: TapState) -> None:
+        """Every STATE carries the last minute's requests: the next sync starts polite."""
+        # The SDK's TapState types only "bookmarks"; the state is a plain dict.
+        cast("dict[str, Any]", state)[REQUESTS_KEY] = self.services.pacer.recent()
+
+    @override
+    def load_state(self, state: dict[str, Any]) -> None:
+        # The SDK keeps only ``bookmarks``; the last minute's requests are read here.
+        super().load_state(state)
+        self._previous_requests = state.get(REQUESTS_KEY)
 
     def _plan_runs(self, first: ReportStream) -> None:
         """Plan every selected report stream's runs, in sync order, before the first.
@@ -215,6 +231,9 @@ class TapEmailgistics(Tap):
         seconds = time.monotonic() - services.heartbeat.started
         LOGGER.info("%s", sync_summary(services.ledger, stats, seconds))
         services.ledger.report_deferrals(services.settings.time_budget_minutes)
+        unconfirmed = services.scheduler.faults.unconfirmed()
+        if unconfirmed is not None:  # a report's fault that nothing showed was the report's
+            raise unconfirmed
         services.ledger.raise_if_failed()
 
     @classmethod
@@ -247,7 +266,7 @@ class TapEmailgistics(Tap):
         scheduler.on_wait = heartbeat.beat
         return TapServices(
             settings=settings,
-            pacer=RequestPacer(settings.requests_per_minute),
+            pacer=self._pacer(settings.requests_per_minute, settings.rate_limit_wait_seconds),
             directory=MailboxDirectory(self._mailboxes_stream.fetch),
             host=ApiHost(settings.base_url),
             poll_policy=PollPolicy(
@@ -264,6 +283,11 @@ class TapEmailgistics(Tap):
             ledger=ledger,
             heartbeat=heartbeat,
         )
+
+    def _pacer(self, per_minute: int, fallback_wait: float) -> RequestPacer:
+        pacer = RequestPacer(per_minute, fallback_wait=fallback_wait)
+        pacer.preload(getattr(self, "_previous_requests", None))
+        return pacer
 
     @cached_property
     def _mailboxes_stream(self) -> MailboxesStream:

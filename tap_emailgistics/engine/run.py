@@ -16,17 +16,14 @@ followed ``_links.next`` to a page without one, counted as many rows as any ``to
 said, and read the cutoff from the ``done`` answer (or seen that it carries none).
 An unknown status, a missing field or a surprising shape stops the run with one line.
 
-Re-creating a run is decided here, never by the transport (``recreation``: how often,
-after what wait); it re-sends the tap's own request, since the documented
-``_links.origin.href`` carries no query string. Re-read rows are re-emitted under the
-same keys, which upserts absorb. A failure of this run alone is a ``PartitionError``:
-the sync goes on with the other partitions. A POST answered 429 is no attempt at all:
-the scheduler waits, then sends it again.
+Re-creating a run is decided here, never by the transport (``recreation``); it re-sends
+the tap's own request (``_links.origin.href`` carries no query string). Re-read rows are
+re-emitted under the same keys, which upserts absorb. A failure of this run alone is a
+``PartitionError``: the other partitions go on. A POST answered 429 is no attempt.
 
-Each attempt's requests come from a ``RunPaginator``, the SDK paginator that is the
-run's face: poll ``_links.self`` until done, then follow ``_links.next``. The SDK's own
-request loop is not used for runs because it stops on an empty page without showing
-it to the paginator: a quiet window's cutoff was never read, and a day of data was lost.
+Each attempt's requests come from a ``RunPaginator`` (what to send next). The SDK's own
+request loop is not used for runs: it stops on an empty page without showing it to the
+paginator, so a quiet window's cutoff was never read, and a day of data was lost.
 """
 
 from __future__ import annotations
@@ -42,6 +39,7 @@ from tap_emailgistics.engine.attempt import Attempt
 from tap_emailgistics.engine.envelope import Envelope, EnvelopeError, read_envelope
 from tap_emailgistics.engine.paginator import RunPaginator
 from tap_emailgistics.engine.recreation import Recreations, RestartRunError
+from tap_emailgistics.engine.request_retries import RequestRetries
 from tap_emailgistics.engine.values import (
     Answer,
     Page,
@@ -54,6 +52,7 @@ from tap_emailgistics.errors import (
     ApiAccessError,
     MailboxRefusedError,
     MalformedAnswerError,
+    RequestFailedError,
     ResultExpiredError,
     RunCreationUncertainError,
     RunDeadlineError,
@@ -94,6 +93,8 @@ class ReportRun:
         self.clock = clock or time.monotonic  # looked up now: tests may replace it
         self.error_retries = error_retries
         self.recreations = Recreations(error_retries, policy, self.clock)
+        #: The current request's failed tries: it waits for its next (``due_at``).
+        self.retries = RequestRetries(self.clock)
         self.rng = random.Random()  # noqa: S311 - jitter, not cryptography
         first = RunRequest("GET", resume_href) if resume_href else create
         self.attempt = Attempt(0, RunPaginator(self._last_answer, first))
@@ -124,13 +125,22 @@ class ReportRun:
         return self.attempt.state in {RunState.DONE, RunState.PAGED, RunState.VERIFIED}
 
     @property
+    def is_paged(self) -> bool:
+        """The last page (no next link) was read."""
+        return self.attempt.state in {RunState.PAGED, RunState.VERIFIED}
+
+    @property
     def next_creates(self) -> bool:
         """Its next request creates a run (a POST), as opposed to reading one."""
         attempt = self.attempt
         return attempt.started is None and attempt.paginator.current_value.method == "POST"
 
     def step(self, send: Sender) -> None:
-        """Send the attempt's next request (POST, poll or page) and read its answer."""
+        """Send the attempt's next request (POST, poll or page) and read its answer.
+
+        A try that failed in a way a later one may not is tried again when ``due_at``
+        comes (``RequestRetries``), or, its tries spent, ends the partition.
+        """
         attempt = self.attempt
         if attempt.started is None:
             attempt.started = self.clock()
@@ -139,6 +149,10 @@ class ReportRun:
         except RunSlotsTakenError:
             attempt.started = None  # nothing was queued: the attempt has not begun
             raise
+        except RequestFailedError as failed:
+            self.due_at = self.clock() + self.retries.failed(failed, self.where)
+            return
+        self.retries.answered()
         if attempt.paginator.current_value.method == "POST":
             self.recreations.created()
         envelope = self._read(answer)
@@ -152,25 +166,21 @@ class ReportRun:
         elif attempt.paginator.finished:
             attempt.state = RunState.PAGED
 
-    def pages(
-        self, send: Sender, until_done: Callable[[ReportRun], None]
-    ) -> Generator[Page, None, VerifiedRun]:
-        """Yield each page of the run's result; ``until_done`` drives it to ``done``.
+    def pages(self, until_ready: Callable[[ReportRun], None]) -> Generator[Page, None, VerifiedRun]:
+        """Yield each page of the run's result, then return its verified facts.
 
-        ``until_done`` is the scheduler's: it returns once a ``done`` answer was read,
-        and meanwhile keeps the other runs moving; it is called before every page.
+        ``until_ready`` is the scheduler's: it sends this run's requests (polls, then
+        pages) as they fall due, and every other run's meanwhile, and returns once a
+        page is ready or the last one was read.
         """
         while True:
             try:
-                until_done(self)
-                while True:
-                    if self.ready_page is not None:
-                        page, self.ready_page = self.ready_page, None
-                        yield page
-                    if self.attempt.paginator.finished:
-                        return self._verify()
-                    until_done(self)
-                    self.step(send)
+                until_ready(self)
+                if self.ready_page is not None:
+                    page, self.ready_page = self.ready_page, None
+                    yield page
+                elif self.is_paged:
+                    return self._verify()
             except RestartRunError as restart:
                 self.restart(restart)
 
@@ -288,6 +298,7 @@ class ReportRun:
         self.attempt = Attempt(
             self.attempt.number + 1, RunPaginator(self._last_answer, self.create)
         )
+        self.retries = RequestRetries(self.clock)
         self.results_href, self.ready_page = None, None
         self.projected_seconds = None
 

@@ -2,21 +2,21 @@
 
 The whole plan is known before the first run (``TicketPlan``: every selected report
 stream's partitions and windows, in reading order). A stream reads its runs one at a
-time (``ReportRun.pages``); while it waits (``until_done``), the scheduler starts the
-next tickets' runs and polls each when its estimated end comes, so the waiting overlaps.
+time (``ReportRun.pages``); while it waits (``until_ready``), the scheduler sends every
+request as it falls due: the next tickets' POSTs, each poll at its run's estimated end,
+the read run's pages, and each failed request's next try, so no wait stalls another.
 
-Slots. The cap counts every run the tap may have running: runs not yet seen ``done``,
-orphans (a POST that failed after it may have queued a run: held for the longest run
-of the sync, ``orphan_hold`` before any) and runs it stopped watching. ``SlotTarget``
-lowers the target while another client fills the account. At most ``cap - 1`` runs
-start ahead of the one being read: ``max_concurrent_runs: 1`` is the sequential tap.
+Slots. The cap counts every run the tap may have running: runs not seen ``done``,
+orphans (a failed POST may have queued one: held for the sync's longest run, or
+``orphan_hold``) and runs it stopped watching; ``SlotTarget`` lowers it while others fill
+the account. At most ``cap - 1`` runs start ahead of the one read: with 1, sequential.
 
 Failures. A ``PartitionError`` is kept on its ticket and raised when its stream reaches
-it; no more of that partition's runs start (a late run of several periods is split in
-two windows instead). Any other failure concerns the whole account and propagates.
-Once the time budget is spent no run is created: a claimed ticket that would need one
-is deferred, one still running after the grace is parked. Single-threaded on purpose:
-one pacer for every request, signals in the main thread.
+it; no more of that partition's runs start (a late run is split in two windows). A fault
+charged to a report (``fault_scope``) fails each of its tickets still to be read; any
+other failure concerns the account and propagates. After the time budget no run is
+created: a ticket that would need one is deferred, one still running after the grace
+or waiting to retry is parked. Single-threaded: one pacer, signals in the main thread.
 """
 
 from __future__ import annotations
@@ -27,16 +27,19 @@ import time
 from typing import TYPE_CHECKING
 
 from tap_emailgistics.engine.budget import TimeBudget
+from tap_emailgistics.engine.fault_scope import FaultScopes
 from tap_emailgistics.engine.recreation import RestartRunError
 from tap_emailgistics.engine.slots import SlotTarget
 from tap_emailgistics.engine.tickets import TicketPlan
 from tap_emailgistics.errors import (
     PartitionDeferredError,
     PartitionError,
+    ReportFailingError,
     RunDeadlineError,
+    RunGaveUpError,
     RunSlotsTakenError,
+    RunTransportGaveUpError,
 )
-from tap_emailgistics.finality.periods import format_local, split_window
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -48,7 +51,7 @@ LOGGER = logging.getLogger("tap-emailgistics")
 
 
 class RunScheduler:
-    """Starts and polls planned runs within the limits; ``until_done`` is its one entry point."""
+    """Starts and polls planned runs within the limits; ``until_ready`` is its one entry point."""
 
     def __init__(  # noqa: PLR0913 - limits and clocks, injected for tests
         self,
@@ -76,6 +79,7 @@ class RunScheduler:
         #: Until when runs the tap no longer watches may hold a slot (monotonic).
         self._holds: list[float] = []
         self._failed: set[PartitionKey] = set()  # start none of their runs any more
+        self.faults = FaultScopes(self.clock)
         #: Called while the streams wait for runs (the sync's heartbeat).
         self.on_wait: Callable[[], None] = lambda: None
 
@@ -85,7 +89,10 @@ class RunScheduler:
 
     def add(self, stream: str, tickets: Iterable[Ticket]) -> None:
         """Append one stream's tickets, in the order the stream will read them."""
-        self.plan.add(stream, tickets)
+        planned = list(tickets)
+        self.plan.add(stream, planned)
+        for ticket in planned:
+            self.faults.plan(ticket.report, ticket.partition[1])
 
     @property
     def drained(self) -> bool:
@@ -101,8 +108,8 @@ class RunScheduler:
         """The planned windows of one partition, in order (a split adds one)."""
         return self.plan.tickets(partition)
 
-    def until_done(self, run: ReportRun) -> None:
-        """Return once ``run`` has a ``done`` answer; meanwhile keep every run moving."""
+    def until_ready(self, run: ReportRun) -> None:
+        """Return once ``run`` has a page ready, or its last was read; keep every run moving."""
         ticket = self.plan.of(run)
         ticket.claimed = True
         while True:
@@ -111,7 +118,7 @@ class RunScheduler:
             if ticket.failure is not None:
                 failure, ticket.failure = ticket.failure, None
                 raise failure
-            if run.is_done:
+            if run.ready_page is not None or run.is_paged:
                 return
             self._check_budget(ticket)
             self.on_wait()
@@ -136,6 +143,7 @@ class RunScheduler:
         """Done with ``ticket``: nothing of it is kept, and it is never read."""
         self._unwatch(ticket)
         self.plan.read(ticket)
+        self.faults.forget(id(ticket))
         ticket.run.release()
 
     def _unwatch(self, ticket: Ticket) -> None:
@@ -159,9 +167,9 @@ class RunScheduler:
         return sum(t.slots(now, hold) for t in self._active()) + len(self._holds)
 
     def _act(self, claimed: Ticket, now: float) -> None:
-        """Send every request due by ``now``: polls first, then new runs within the limits."""
+        """Send every request due by ``now``: polls and pages first, then new runs."""
         for ticket in self._active():
-            if not ticket.needs_slot and not ticket.run.is_done and ticket.run.due_at <= now:
+            if ticket.wants_answer(reading=ticket is claimed) and ticket.run.due_at <= now:
                 self._step(ticket)
         for ticket in self._admissions(claimed):
             self._step(ticket)
@@ -205,7 +213,7 @@ class RunScheduler:
         run = ticket.run
         was_done, creating, run.expected_seconds = run.is_done, run.next_creates, self._shortest_run
         try:
-            run.step(ticket.send)
+            run.step(self.faults.watched(ticket))
         except RunSlotsTakenError as full:
             self._refused(ticket, full)
             return
@@ -217,8 +225,15 @@ class RunScheduler:
         except RunDeadlineError as late:
             if not self._split(ticket, late):
                 self._fail(ticket, late)
+        except ReportFailingError as fault:
+            self._give_up_report(fault)
         except PartitionError as failure:
             self._fail(ticket, failure)
+        self._stepped(ticket, was_done=was_done, creating=creating)
+
+    def _stepped(self, ticket: Ticket, *, was_done: bool, creating: bool) -> None:
+        """What a request told of the slots, the runs' lengths and the resume record."""
+        run = ticket.run
         if creating and run.results_href is not None:
             self.slots.created(self._in_use(self.clock()))
         if run.is_done and not was_done:
@@ -251,7 +266,16 @@ class RunScheduler:
         ticket.run.due_at = self.slots.not_before
         LOGGER.debug("%s (%s); next POST in %.1f s", full, ticket.run.where, wait or 0.0)
 
+    def _give_up_report(self, fault: ReportFailingError) -> None:
+        """A fault charged to a report: each of its tickets still to be read fails with it."""
+        LOGGER.warning("%s", fault)
+        for ticket in self.plan.unread():
+            if ticket.report == fault.report and ticket.failure is None:
+                self._fail(ticket, fault)
+
     def _fail(self, ticket: Ticket, failure: PartitionError) -> None:
+        if isinstance(failure, RunTransportGaveUpError | RunGaveUpError):  # its retries spent
+            self.faults.gave_up(id(ticket), ticket.run.where)
         ticket.failure = failure
         if not ticket.claimed:  # raised when its stream reaches it; start no more of them
             self._failed.add(ticket.partition)
@@ -261,22 +285,10 @@ class RunScheduler:
 
     def _split(self, ticket: Ticket, late: RunDeadlineError) -> bool:
         """Re-create a late run as two smaller windows; False when it cannot be cut."""
-        halves = split_window(ticket.window, ticket.partition[2])
-        if ticket.spawn is None or halves is None:
-            return False
-        first, second = halves
-        twin = ticket.spawn(second)
-        fresh = ticket.spawn(first)
-        LOGGER.warning(
-            "%s Re-creating it as two windows, %s to %s and %s to %s; the late run may "
-            "hold a slot a while longer.",
-            str(late).split(": raise", maxsplit=1)[0] + ".",
-            *(format_local(w) for w in (first.start, first.end, second.start, second.end)),
-        )
-        ticket.window = first
-        ticket.run.retarget(fresh.run.create, fresh.run.where)
-        self.plan.insert_after(ticket, twin)
-        return True
+        twin = ticket.split(str(late).split(": raise", maxsplit=1)[0] + ".")
+        if twin is not None:
+            self.plan.insert_after(ticket, twin)
+        return twin is not None
 
     def _check_budget(self, claimed: Ticket) -> None:
         """Raise ``PartitionDeferredError`` when the claimed run will not be read in time."""
@@ -286,13 +298,14 @@ class RunScheduler:
         if claimed.needs_slot and run.next_creates:
             claimed.on_dropped(claimed)  # a record it has is of an attempt never to be read
             raise PartitionDeferredError(parked=False)
-        if self.budget.grace_over(self._orphan_hold()):
+        # A request waiting for its next try is not retried past the budget.
+        if run.retries.pending or self.budget.grace_over(self._orphan_hold()):
             raise PartitionDeferredError(parked=True)
 
     def _next_due(self, claimed: Ticket, now: float) -> float:
         """What is next due after ``now``: a poll, a creation, a freed slot, the grace's end."""
         hold, active = self._orphan_hold(), self._active()
-        polls = [t.run.due_at for t in active if not t.run.is_done and not t.needs_slot]
+        polls = [t.run.due_at for t in active if t.wants_answer(reading=t is claimed)]
         waiting = [t for t in [claimed, *active] if t.needs_slot]
         creations = [max(t.run.due_at, self.slots.not_before) for t in waiting]
         orphans = [u for t in active for u in t.orphans_until(hold)]

@@ -10,7 +10,9 @@ The target rises again only as the tap's own runs finish: by one after one finis
 run at first; each time a raised target runs into a 429, it waits for twice as many
 finishes (at most ``_MAX_PROBE_EVERY``), and each time it holds, half as many. So a
 neighbour that keeps two slots busy costs the tap a 429 now and then, not one per run,
-and when the neighbour leaves, the tap is back at the cap within a few runs.
+and when the neighbour leaves, the tap is back at the cap within a few runs. While the
+account stays full, each further 429 in a row doubles the wait before the next POST (at
+most ``_MAX_BACKOFF`` times the first), until a POST is answered with a run.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 
 LOGGER = logging.getLogger("tap-emailgistics")
 _MAX_PROBE_EVERY = 16
+_MAX_BACKOFF = 8
 
 
 @dataclass
@@ -35,6 +38,7 @@ class SlotTarget:
     _probe_every: int = 1
     _finished_since: int = 0
     _probing: bool = False  # the target was raised and has not been reached yet
+    _in_a_row: int = 0  # POSTs answered 429 since the last one answered with a run
 
     def __post_init__(self) -> None:
         """Start at the cap."""
@@ -63,7 +67,9 @@ class SlotTarget:
         self._probing = False
         self.target = max(1, running)
         self._finished_since = 0
-        self.not_before = now + (self.fallback_wait if wait is None else wait)
+        backoff = min(_MAX_BACKOFF, 2**self._in_a_row)
+        self._in_a_row += 1
+        self.not_before = now + (self.fallback_wait if wait is None else wait) * backoff
 
     def run_finished(self) -> None:
         """One of the tap's runs finished: its slot is free, and the target may rise."""
@@ -76,6 +82,7 @@ class SlotTarget:
 
     def created(self, running: int) -> None:
         """A POST was answered with a run, ``running`` of the tap's now holding slots."""
+        self._in_a_row = 0
         if self._probing and running >= self.target:  # the raised target held
             self._probing = False
             self._probe_every = max(1, self._probe_every // 2)

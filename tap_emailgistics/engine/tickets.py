@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from tap_emailgistics.finality.periods import format_local, split_window
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -12,6 +15,7 @@ if TYPE_CHECKING:
     from tap_emailgistics.engine.values import Sender
     from tap_emailgistics.finality.periods import Window
 
+LOGGER = logging.getLogger("tap-emailgistics")
 #: (stream name, mailboxId, period): one partition of one report stream.
 PartitionKey = tuple[str, str, str]
 
@@ -36,6 +40,8 @@ class Ticket:
     #: A new ticket of the same partition for another window (to split a late run's
     #: window); None when the window cannot be cut.
     spawn: Callable[[Window], Ticket] | None = None
+    #: The API's report (``mailboxPerformance``): faults are charged to it (``fault_scope``).
+    report: str = ""
     started: bool = False
     claimed: bool = False
     #: Read, failed, cancelled or parked: it is polled no more, and sends nothing more.
@@ -52,6 +58,33 @@ class Ticket:
         """Runs of this ticket the API may count as running at ``now``."""
         held = sum(1 for until in self.orphans_until(hold) if until > now)
         return int(self.run.is_running) + held
+
+    def wants_answer(self, *, reading: bool) -> bool:
+        """Its next request (a poll, or a page while its stream is ``reading`` it) is due."""
+        run = self.run
+        waiting = not run.is_done or (reading and run.ready_page is None and not run.is_paged)
+        return waiting and not self.needs_slot and not self.finished
+
+    def split(self, late: str) -> Ticket | None:
+        """Re-create a late run (``late`` says why) for the first half of its window.
+
+        The twin ticket for the second half is returned, to be planned right after;
+        None when the window cannot be cut (one period) or the ticket cannot spawn.
+        """
+        halves = split_window(self.window, self.partition[2])
+        if self.spawn is None or halves is None:
+            return None
+        first, second = halves
+        twin, fresh = self.spawn(second), self.spawn(first)
+        LOGGER.warning(
+            "%s Re-creating it as two windows, %s to %s and %s to %s; the late run may "
+            "hold a slot a while longer.",
+            late,
+            *(format_local(w) for w in (first.start, first.end, second.start, second.end)),
+        )
+        self.window = first
+        self.run.retarget(fresh.run.create, fresh.run.where)
+        return twin
 
     @property
     def needs_slot(self) -> bool:
@@ -93,6 +126,10 @@ class TicketPlan:
     def read(self, ticket: Ticket) -> None:
         """``ticket`` will not be read (again) in this sync."""
         self._by_run.pop(id(ticket.run), None)
+
+    def unread(self) -> list[Ticket]:
+        """The tickets still to be read, in no particular order."""
+        return list(self._by_run.values())
 
     @property
     def drained(self) -> bool:

@@ -117,9 +117,14 @@ class CoalescingStateWriter:
         counter: CountingSingerWriter,
         interval_seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        stamp: Callable[[TapState], None] | None = None,
     ) -> None:
-        """``interval_seconds``: longest wait between STATE messages (0: never wait)."""
+        """``interval_seconds``: longest wait between STATE messages (0: never wait).
+
+        ``stamp`` adds what a state carries besides bookmarks, as it goes out.
+        """
         self.sink, self.counter, self.clock = sink, counter, clock
+        self.stamp = stamp
         self.interval_seconds = interval_seconds
         self._pending: TapState | None = None
         self._last_at = clock()
@@ -147,4 +152,6 @@ class CoalescingStateWriter:
             return
         self._pending = None
         self._last_at = self.clock()
+        if self.stamp is not None:
+            self.stamp(latest)
         self.sink.write_state(latest)

@@ -117,10 +117,11 @@ class PlannedReportStream(BookmarkedStream):
             self.partition_of(context),
             window,
             run,
-            self.send,
+            self.send_once,
             on_created=self._record_run,
             on_dropped=self._drop_run,
             spawn=lambda part: self.ticket(context, part),
+            report=self.definition.report.path,
             noted_href=link,
         )
 

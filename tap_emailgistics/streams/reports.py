@@ -195,7 +195,7 @@ class ReportStream(PlannedReportStream):
     ) -> Generator[dict[str, Any], None, VerifiedRun]:
         """Emit a window's rows as its run pages; return the run's verified facts."""
         run = ticket.run
-        pages = run.pages(self.send, self.services.scheduler.until_done)
+        pages = run.pages(self.services.scheduler.until_ready)
         rows, attempt = self._completer(context, zone, ticket), 0
         while True:
             try:

@@ -2,8 +2,10 @@
 
 A partition that fails (``PartitionError``) costs only itself: the sync goes on, and
 at its end the tap writes STATE and exits 3 with one line per failed partition (the
-first ``SHOWN_FAILURES``, then a count) and one summary line. A partition deferred by
-the time budget is no failure: the sync ends with exit 0 and says what waits.
+first ``SHOWN_FAILURES``, then a count) and one summary line. Partitions that failed
+with one error (a report's fault: ``fault_scope``) are one line, however many. A
+partition deferred by the time budget is no failure: the sync ends with exit 0 and says
+what waits.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tap_emailgistics.durations import duration
-from tap_emailgistics.errors import PartitionsFailedError
+from tap_emailgistics.errors import PartitionsFailedError, ReportFailingError
 from tap_emailgistics.finality.by_activity import ACTIVITY_TYPES
 
 if TYPE_CHECKING:
@@ -51,8 +53,14 @@ class SyncLedger:
 
     def failed(self, partition: PartitionKey, failure: PartitionError) -> None:
         """The partition gave up; the sync goes on without it."""
+        shared = any(known is failure for known in self.failures.values())
         self.failures[partition] = failure
-        LOGGER.warning("%s failed, the other partitions go on: %s", describe(partition), failure)
+        if isinstance(failure, ReportFailingError):  # said once, when it was charged
+            return
+        if not shared:
+            LOGGER.warning(
+                "%s failed, the other partitions go on: %s", describe(partition), failure
+            )
 
     def deferred(self, partition: PartitionKey, *, parked: bool) -> None:
         """The time budget is spent: the partition waits for the next sync."""
@@ -100,9 +108,16 @@ class SyncLedger:
         """End the sync with exit 3: one ERROR line per failed partition, then the error."""
         if not self.failures:
             return
-        for partition, failure in list(self.failures.items())[:SHOWN_FAILURES]:
-            LOGGER.error("Failed: %s: %s", describe(partition), failure)
-        hidden = len(self.failures) - SHOWN_FAILURES
+        groups: dict[int, list[PartitionKey]] = {}
+        for partition, failure in self.failures.items():
+            groups.setdefault(id(failure), []).append(partition)
+        for partitions in list(groups.values())[:SHOWN_FAILURES]:
+            failure = self.failures[partitions[0]]
+            what = (
+                describe(partitions[0]) if len(partitions) == 1 else f"{len(partitions)} partitions"
+            )
+            LOGGER.error("Failed: %s: %s", what, failure)
+        hidden = len(groups) - SHOWN_FAILURES
         if hidden > 0:
             LOGGER.error("... and %d more failed partitions (WARNING lines above)", hidden)
         msg = (

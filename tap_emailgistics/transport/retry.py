@@ -89,3 +89,11 @@ def last_failure(error: BaseException) -> str:
         if fragment.lower() in reason.lower():
             return f"{type(error).__name__} ({fragment.lower()})"
     return type(error).__name__
+
+
+def failure_signature(error: BaseException) -> str:
+    """The kind of a failure, to tell repeated ones apart: ``HTTP 503``, ``ConnectionError (…)``."""
+    status = status_of(error)
+    if status is not None and status >= HTTPStatus.BAD_REQUEST:
+        return f"HTTP {status}"
+    return last_failure(error)

@@ -12,6 +12,7 @@ run out right after another's did (nothing answered between them) stops the sync
 
 from __future__ import annotations
 
+import functools
 import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ from tap_emailgistics.errors import (
     ApiFailingError,
     EmailgisticsError,
     MalformedAnswerError,
+    RequestFailedError,
     RunCreationUncertainError,
     RunSlotsTakenError,
     TransportGaveUpError,
@@ -46,9 +48,12 @@ from tap_emailgistics.transport.retry import (
     CONNECTION_ERRORS,
     MAX_TRIES,
     RETRIABLE_ERRORS,
+    failure_signature,
     last_failure,
     retry_after,
+    retry_wait,
     retry_waits,
+    status_of,
 )
 
 if TYPE_CHECKING:
@@ -98,20 +103,14 @@ class EmailgisticsStream(RESTStream[Any]):
         return self._services()
 
     def send(self, request: RunRequest, where: str | None = None) -> Answer:
-        """Send one request through the gate; its JSON body and the API's clock.
+        """Send one request through the gate, repeating it with backoff; its answer.
 
-        ``where`` names the run the request is for (stream, mailbox, window) in the
-        transport's own log lines.
+        ``where`` names what the request is for in the transport's own log lines. For
+        requests outside report runs (the directory): a run's requests go through
+        ``send_once``, so that waiting to try one again stalls nothing else.
         """
         self._sending_for = where
-        http = self.get_http_request(page=PageContext(stream_context=None, next_page_token=request))
-        prepared = self.build_prepared_request(
-            method=http.method,
-            url=http.url,
-            params=http.encode_params(),
-            headers=http.headers,
-            json=http.data,
-        )
+        prepared = self._prepared(request)
         started, tries = time.monotonic(), {"n": 0}
 
         def attempt(prepared: requests.PreparedRequest, context: None) -> requests.Response:
@@ -132,6 +131,43 @@ class EmailgisticsStream(RESTStream[Any]):
             host.failing = True
             raise gave_up from None
         host.failing = False
+        return self._answer(response)
+
+    def send_once(self, request: RunRequest, where: str | None = None) -> Answer:
+        """Send one request of a report run, once; a failure worth another try raises.
+
+        ``RequestFailedError`` says what failed and how long to wait before trying
+        again: the run engine decides when (``engine.run``), and meanwhile the
+        scheduler keeps every other run moving.
+        """
+        del where  # the run engine names the run in its own lines
+        prepared = self._prepared(request)
+        try:
+            response = self._send_once(prepared, None)
+        except RETRIABLE_ERRORS as error:
+            minimum = self.services.settings.rate_limit_wait_seconds
+            what = f"{prepared.method} {request_path(prepared)}"
+            raise RequestFailedError(
+                what,
+                last_failure(error),
+                failure_signature(error),
+                functools.partial(retry_wait, error, rate_limit_minimum=minimum),
+                max_tries=MAX_TRIES,
+                rate_limited=status_of(error) == HTTPStatus.TOO_MANY_REQUESTS,
+            ) from None
+        return self._answer(response)
+
+    def _prepared(self, request: RunRequest) -> requests.PreparedRequest:
+        http = self.get_http_request(page=PageContext(stream_context=None, next_page_token=request))
+        return self.build_prepared_request(
+            method=http.method,
+            url=http.url,
+            params=http.encode_params(),
+            headers=http.headers,
+            json=http.data,
+        )
+
+    def _answer(self, response: requests.Response) -> Answer:
         clock = self.services.api_clock
         api_now = clock.observe(response.headers) or clock.now()
         return Answer(response, response_json(response), api_now)
@@ -173,7 +209,7 @@ class EmailgisticsStream(RESTStream[Any]):
                 raise host.unreachable(error) from None
             if prepared.method == "POST":
                 msg = f"The report POST failed before an answer arrived ({type(error).__name__})"
-                raise RunCreationUncertainError(msg) from None
+                raise RunCreationUncertainError(msg, last_failure(error)) from None
             raise
         host.answered = True
         self.validate_response(response)
@@ -186,10 +222,11 @@ class EmailgisticsStream(RESTStream[Any]):
             self.stats.rate_limited += 1
             if post:  # the account's run slots are taken: the scheduler decides when
                 raise RunSlotsTakenError(describe(response), retry_after(response))
+            self.services.pacer.rate_limited(retry_after(response))  # the request rate
             raise RetriableAPIError(describe(response), response)
         if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             if post:
-                raise RunCreationUncertainError(describe(response))
+                raise RunCreationUncertainError(describe(response), f"HTTP {status}")
             raise RetriableAPIError(describe(response), response)
         if status >= HTTPStatus.MULTIPLE_CHOICES:
             scoped = self.forbidden(describe(response)) if status == HTTPStatus.FORBIDDEN else None
@@ -210,7 +247,7 @@ class EmailgisticsStream(RESTStream[Any]):
         except ValueError:
             msg = f"Incomplete JSON body from {where}"
             if post:
-                raise RunCreationUncertainError(msg) from None
+                raise RunCreationUncertainError(msg, "Incomplete JSON body") from None
             raise RetriableAPIError(msg, response) from None
 
     def forbidden(self, detail: str) -> EmailgisticsError | None:

@@ -22,6 +22,7 @@ ROOT = Path(__file__).parents[2]
         ("state_output.py", ["--quick"]),
         ("row_cost.py", ["--rows", "500", "2000"]),
         ("account_scale.py", ["--quick"]),
+        ("sick_api.py", ["--quick"]),
     ],
 )
 def test_given_a_benchmark_when_run_small_then_it_prints_its_table_and_summary(

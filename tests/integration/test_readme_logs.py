@@ -54,7 +54,7 @@ def test_given_the_readme_sample_when_a_sync_runs_then_each_line_is_a_line_it_pr
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("tap_emailgistics.sync.progress.HEARTBEAT_SECONDS", 0.0)
-    control.update_settings(runSeconds=0.2)
+    control.update_settings(runSeconds=1.0)  # long enough for "about N s left" to show
     ids = active_mailbox_ids(control)[:3]
     control.set_faults([{"kind": "run_error", "mailbox_id": ids[2]}])
     config = tap_config(sandbox.base_url, mailbox_ids=ids, run_error_retries=0)

@@ -19,6 +19,7 @@ from tap_emailgistics.errors import (
     RunTransportGaveUpError,
 )
 from tests.inprocess import sync
+from tests.warp import warp_time
 
 from .conftest import NEW_YORK, one_mailbox_config, unlimited
 
@@ -37,9 +38,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def no_waiting(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    waits: list[float] = []
-    monkeypatch.setattr("time.sleep", waits.append)
-    return waits
+    return warp_time(monkeypatch).waits
 
 
 def config(base_url: str, **overrides: Any) -> dict[str, Any]:
@@ -155,12 +154,15 @@ def test_given_one_mailboxs_results_keep_failing_when_synced_then_only_it_fails(
 
 
 @pytest.mark.usefixtures("no_waiting")
-def test_given_every_result_read_failing_when_two_partitions_give_up_in_a_row_then_the_sync_stops(
+def test_given_every_result_read_failing_when_synced_then_the_sync_stops_as_the_apis_failure(
     sandbox: Sandbox, control: SandboxControl
 ) -> None:
-    # The API answers nothing between two give-ups: its trouble, not one partition's.
+    # Both mailboxes fail alike, and no other report answers: the API's trouble.
     control.set_faults([{"kind": "http_error", "status": 503, "path": RESULTS}])
     done = sync(two_mailboxes(control, sandbox.base_url), {"mailbox_performance"})
     assert isinstance(done.error, ApiFailingError)
     assert done.error.exit_code == EXIT_INCOMPLETE_DATA
-    assert str(done.error).endswith("The API answered nothing else in between: stopping the sync")
+    assert str(done.error).startswith(
+        "A report's requests kept failing and no other report answered them "
+        "(mailboxPerformance: polling runs, HTTP 503): the API is failing for this account"
+    )

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from tests.inprocess import sync
 from tests.truth import REPORT_STREAMS, active_mailbox_ids, primary_key, truth_by_key
+from tests.warp import warp_time
 
 from .conftest import TapRun, kill_tap_when, run_tap, tap_config
 
@@ -126,7 +127,7 @@ def test_given_a_storm_of_every_fault_when_synced_then_every_row_equals_the_grou
     control: SandboxControl,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("time.sleep", lambda _: None)  # the transport's retry waits
+    warp_time(monkeypatch)  # the retry waits
     reports = "/api/v1/reports/"  # the first request (the directory) stays clean
     control.set_faults(
         [

@@ -85,3 +85,36 @@ def test_given_an_expiry_on_another_mailbox_when_paging_then_only_its_result_exp
     expiring = api.run_to_done("mailboxPerformance", {**DAYS, "mailboxId": billing})
     assert api.get(spared["_links"]["next"]["href"]).status_code == 200
     assert api.get(expiring["_links"]["next"]["href"]).status_code == 404
+
+
+def test_given_a_last_page_rule_when_paging_a_result_then_only_its_last_page_fails(
+    api: Api,
+    control: SandboxControl,
+) -> None:
+    done = api.run_to_done("mailboxPerformance", DAYS)  # 100 rows: two pages of 50
+    control.set_faults([{"kind": "http_error", "status": 500, "page": "last"}])
+    assert api.get(done["_links"]["self"]["href"]).status_code == 200  # the first page
+    assert api.get(done["_links"]["next"]["href"]).status_code == 500  # the last one
+    running = api.post("mailboxPerformance", QUIET_DAYS)  # a POST is never a page
+    assert running.status_code == 200
+    assert control.faults()[0]["fired"] == 1
+
+
+def test_given_a_rule_on_a_report_when_reading_then_only_that_reports_requests_fail(
+    api: Api,
+    control: SandboxControl,
+) -> None:
+    domains = api.run_to_done("mailboxDomainPerformance", QUIET_DAYS)["_links"]["self"]["href"]
+    mailbox = api.run_to_done("mailboxPerformance", QUIET_DAYS)["_links"]["self"]["href"]
+    control.set_faults(
+        [{"kind": "http_error", "status": 503, "report": "mailboxDomainPerformance"}]
+    )
+    assert api.get(mailbox).status_code == 200
+    assert api.get(domains).status_code == 503
+    assert api.post("mailboxDomainPerformance", QUIET_DAYS).status_code == 503
+    assert api.post("mailboxPerformance", QUIET_DAYS).status_code == 200
+
+
+def test_given_an_unknown_page_option_when_parsed_then_it_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown fault page 'first'"):
+        FaultRule.parse("http_error:page=first")

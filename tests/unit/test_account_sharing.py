@@ -100,7 +100,7 @@ class SharedApi:
 def sync(api: SharedApi, runs: int) -> RunScheduler:
     scheduler, tickets = planned(runs, CAP, api.send, api.clock, api.sleep)
     for ticket in tickets:
-        assert [page.rows for page in ticket.run.pages(api.send, scheduler.until_done)] == [[]]
+        assert [page.rows for page in ticket.run.pages(scheduler.until_ready)] == [[]]
         scheduler.finish(ticket.run)
     return scheduler
 
@@ -183,3 +183,16 @@ def test_given_runs_waiting_when_the_heartbeat_is_asked_often_then_one_line_per_
         "Sync progress: 1 of 4 partitions done, 3 runs in flight, about 3.0 min left",
         "Sync progress: 1 of 4 partitions done, 3 runs in flight, about 4.5 min left",
     ]
+
+
+def test_given_a_full_account_when_posts_keep_being_refused_then_each_wait_doubles() -> None:
+    target = SlotTarget(3)
+    waits = []
+    for _ in range(5):
+        now = target.not_before
+        target.refused(running=0, now=now, wait=5.0)
+        waits.append(target.not_before - now)
+    assert waits == [5.0, 10.0, 20.0, 40.0, 40.0]  # at most 8 times the first
+    target.created(running=1)  # a POST answered with a run: the account has room again
+    target.refused(running=1, now=1000.0, wait=5.0)
+    assert target.not_before == 1005.0

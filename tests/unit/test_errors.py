@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tap_emailgistics.errors import ApiAccessError
+from tests.warp import warp_time
 
 from .conftest import (
     REPORT_URL,
@@ -108,7 +109,7 @@ def test_given_a_truncated_poll_when_reading_then_the_get_is_repeated(
     context: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("time.sleep", lambda _: None)
+    warp_time(monkeypatch)
     requests_mock.post(REPORT_URL, json=seed("monthly_running"))
     done = seed("monthly_done", data=monthly_rows(1))
     requests_mock.get(f"{RESULT_URL}?max=500", [{"text": '{"_links": {"se'}, {"json": done}])

@@ -12,6 +12,7 @@ import requests
 from tap_emailgistics.errors import ApiUnreachableError, InputFileError
 from tap_emailgistics.settings.inputs import check_command_line, named_files
 from tap_emailgistics.transport.redaction import MASK, RedactingStream, Redactor
+from tests.warp import warp_time
 
 from .conftest import BASE, MAILBOXES, REPORT_URL, make_tap, monthly_rows, seed
 
@@ -38,7 +39,7 @@ def test_given_the_host_answered_when_a_later_request_cannot_connect_then_it_is_
     monkeypatch: pytest.MonkeyPatch,
     context: dict[str, str],
 ) -> None:
-    monkeypatch.setattr("time.sleep", lambda _: None)
+    warp_time(monkeypatch)
     requests_mock.get(DIRECTORY, json=MAILBOXES)
     reset = {"exc": requests.exceptions.ConnectionError("Connection reset by peer")}
     done = {"json": seed("monthly_done", data=monthly_rows(1))}
