@@ -80,6 +80,7 @@ class Run:
             "resultId": self.result_id,
             "key": self.key_name,
             "mailboxId": self.mailbox_id,
+            "report": str(self.origin.get("href", "")).rsplit("/", 1)[-1],
             "body": self.origin.get("body", {}).get("parameters"),
             "status": self.status(),
             "reads": self.reads,

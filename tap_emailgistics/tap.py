@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import signal
 import threading
 import time
@@ -16,22 +17,17 @@ from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 from typing_extensions import override
 
 from tap_emailgistics.catalog.registry import stream_definitions
-from tap_emailgistics.engine.budget import TimeBudget
-from tap_emailgistics.engine.scheduler import RunScheduler
-from tap_emailgistics.engine.values import PollPolicy
 from tap_emailgistics.errors import RunInterruptedError
-from tap_emailgistics.finality.api_clock import ApiClock
 from tap_emailgistics.finality.periods import format_local, format_utc
 from tap_emailgistics.finality.priority import stream_order
 from tap_emailgistics.finality.state_output import CoalescingStateWriter, CountingSingerWriter
-from tap_emailgistics.finality.watermarks import WATERMARKS_STREAM, WatermarkLog
+from tap_emailgistics.finality.watermarks import WATERMARKS_STREAM
 from tap_emailgistics.settings.parse import (
     CONFIG_SCHEMA,
     SECRET_SETTINGS,
     check_settings,
     numbers_from_text,
 )
-from tap_emailgistics.streams.directory import MailboxDirectory
 from tap_emailgistics.streams.mailboxes import (
     MailboxesStream,
     MailboxTagsStream,
@@ -40,18 +36,17 @@ from tap_emailgistics.streams.mailboxes import (
 from tap_emailgistics.streams.reports import ReportStream
 from tap_emailgistics.streams.watermarks import FinalityWatermarksStream
 from tap_emailgistics.sync.absent_mailboxes import last_verified, warn_absent
-from tap_emailgistics.sync.ledger import SyncLedger
-from tap_emailgistics.sync.progress import Heartbeat, sync_summary
-from tap_emailgistics.sync.services import TapServices
-from tap_emailgistics.transport.host import ApiHost
-from tap_emailgistics.transport.pacing import RequestPacer
+from tap_emailgistics.sync.progress import sync_summary
 from tap_emailgistics.transport.redaction import REDACTOR
+from tap_emailgistics.wiring import build_services
 
 if TYPE_CHECKING:
     from types import FrameType
 
     import click
     from singer_sdk.helpers.types import TapState
+
+    from tap_emailgistics.sync.services import TapServices
 
 
 HELP = """Singer tap for the Emailgistics Reporting API (v1): mailbox, user and
@@ -70,6 +65,19 @@ time (rerun later), 3 some mailbox/periods failed (the others were extracted),
 LOGGER = logging.getLogger("tap-emailgistics")
 #: The state's record of the last minute's requests (``pacing``), for the next sync.
 REQUESTS_KEY = "requests_last_minute"
+
+
+def _tap_log_level() -> None:
+    """``TAP_EMAILGISTICS_LOGLEVEL`` (or ``LOGLEVEL``) for the tap's own loggers.
+
+    The SDK applies it to the root logger, but under Meltano the log configuration
+    Meltano hands over (``SINGER_SDK_LOG_CONFIG``) sets the root level after it, so DEBUG
+    never showed; the tap's logger keeps the level asked for. An unknown name is ignored.
+    """
+    asked = os.environ.get("TAP_EMAILGISTICS_LOGLEVEL") or os.environ.get("LOGLEVEL")
+    level = logging.getLevelName(asked.upper()) if asked else None
+    if isinstance(level, int):
+        LOGGER.setLevel(level)
 
 
 class TapEmailgistics(Tap):
@@ -118,6 +126,7 @@ class TapEmailgistics(Tap):
         )
         for name in SECRET_SETTINGS:
             REDACTOR.add(self.config.get(name))
+        _tap_log_level()
         self._stop_on_signals()
         if validate_config:
             _ = self.services
@@ -253,41 +262,14 @@ class TapEmailgistics(Tap):
     @cached_property
     def services(self) -> TapServices:
         """Shared collaborators, built once from checked settings."""
-        settings = check_settings(dict(self.config), self.full_config_schema())
-        budget = settings.time_budget_minutes
-        scheduler = RunScheduler(
-            settings.max_concurrent_runs,
-            orphan_hold=settings.poll_max_seconds,
-            budget=TimeBudget(None if budget is None else budget * 60),
-            fallback_wait=settings.rate_limit_wait_seconds,
-        )
-        ledger = SyncLedger()
-        heartbeat = Heartbeat(ledger, lambda: scheduler.in_flight)
-        scheduler.on_wait = heartbeat.beat
-        return TapServices(
-            settings=settings,
-            pacer=self._pacer(settings.requests_per_minute, settings.rate_limit_wait_seconds),
-            directory=MailboxDirectory(self._mailboxes_stream.fetch),
-            host=ApiHost(settings.base_url),
-            poll_policy=PollPolicy(
-                initial_seconds=settings.poll_initial_seconds,
-                max_seconds=settings.poll_max_seconds,
-                jitter=settings.poll_jitter,
-                deadline_seconds=settings.run_deadline_minutes * 60,
-            ),
-            api_clock=ApiClock(),
-            scheduler=scheduler,
+        return build_services(
+            check_settings(dict(self.config), self.full_config_schema()),
+            str(self.config["api_key"]),
+            mailboxes=self._mailboxes_stream.fetch,
             # Late-bound: the writer itself needs these services' settings.
             flush_state=lambda finished: self.state_writer.flush(finished=finished),
-            watermarks=WatermarkLog(),
-            ledger=ledger,
-            heartbeat=heartbeat,
+            previous_requests=getattr(self, "_previous_requests", None),
         )
-
-    def _pacer(self, per_minute: int, fallback_wait: float) -> RequestPacer:
-        pacer = RequestPacer(per_minute, fallback_wait=fallback_wait)
-        pacer.preload(getattr(self, "_previous_requests", None))
-        return pacer
 
     @cached_property
     def _mailboxes_stream(self) -> MailboxesStream:

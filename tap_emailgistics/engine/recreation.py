@@ -80,8 +80,8 @@ class Recreations:
                 raise self._gave_up(restart, where)
             wait = self.policy.wait(self.spent[budget] - 1, rng) if budget == "error" else 0.0
             left = f"{self.spent[budget]} of {self.budgets[budget]}"
-        level = logging.DEBUG if budget == "gone" else logging.WARNING
-        LOGGER.log(level, "%s (%s); re-creating the run (%s)", restart, where, left)
+        # DEBUG: a window that gives up says so once, at WARNING, naming its attempts.
+        LOGGER.debug("%s (%s); re-creating the run (%s)", restart, where, left)
         return wait
 
     def _post_wait(self, restart: RestartRunError, where: str, rng: random.Random) -> float:

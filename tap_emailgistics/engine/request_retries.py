@@ -53,7 +53,8 @@ class RequestRetries:
             )
             raise gave_up.at(where)
         wait = failure.wait_for(self.failures)
-        LOGGER.warning(
+        # DEBUG: a partition that gives up says so once, at WARNING, with the last failure.
+        LOGGER.debug(
             "Retrying in %.1f s (attempt %d of %d; %s): %s",
             wait,
             self.failures,

@@ -52,6 +52,15 @@ SDK_STATE_KEYS = (
 )
 
 
+def verified_at(state: dict[str, Any]) -> datetime | None:
+    """When the partition's last window was verified, by its state (None: never, or unreadable)."""
+    saved = state.get(VERIFIED_AT)
+    try:
+        return datetime.fromisoformat(str(saved)) if saved is not None else None
+    except ValueError:
+        return None
+
+
 class BookmarkedStream(EmailgisticsStream):
     """A stream whose partitions resume from ``provisional_from`` and nothing else.
 

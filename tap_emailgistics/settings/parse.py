@@ -51,6 +51,8 @@ class Settings:
     time_budget_minutes: float | None
     run_error_retries: int
     rate_limit_wait_seconds: float
+    run_journal: bool
+    run_journal_dir: str | None
 
 
 def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
@@ -87,6 +89,8 @@ def check_settings(config: dict[str, Any], schema: dict[str, Any]) -> Settings:
         time_budget_minutes=_time_budget(config.get("time_budget_minutes")),
         run_error_retries=int(value("run_error_retries")),
         rate_limit_wait_seconds=float(value("rate_limit_wait_seconds")),
+        run_journal=bool(value("run_journal")),
+        run_journal_dir=config.get("run_journal_dir"),
     )
 
 

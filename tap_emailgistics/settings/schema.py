@@ -172,6 +172,25 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         "one starts with the partitions that waited longest. Default: no limit.",
     ),
     th.Property(
+        "run_journal",
+        th.BooleanType,
+        default=True,
+        title="Run journal",
+        description="Keep a local journal of the report runs this tap created and has not "
+        "verified yet, outside the Singer state, so that a sync after a stop that lost the "
+        "state (SIGTERM to the process group, a kill before Meltano saved) reads those runs "
+        "instead of creating them again. It never holds the key. false: off.",
+    ),
+    th.Property(
+        "run_journal_dir",
+        th.StringType(min_length=1),
+        title="Run journal folder",
+        description="Where the run journal lives (its owner's alone). Default: .meltano/run/"
+        "tap-emailgistics/journal of the Meltano project when run by Meltano, else "
+        "$XDG_CACHE_HOME (or ~/.cache)/tap-emailgistics/journal. In a container, mount it "
+        "(or the project's .meltano) to keep it across restarts.",
+    ),
+    th.Property(
         "rows_per_run",
         th.IntegerType(minimum=1),
         default=25000,

@@ -7,7 +7,8 @@ end_date (or the API's now); it is cut into windows sized by the rows a run is e
 to return (``rows_per_run``: the periods and the mailbox's users, or the days and the
 messages a day), so that a first sync makes about one run per partition;
 ``window_days`` caps them further. Each window is a ``Ticket`` with its ``ReportRun``,
-resumed from state when a run of the same window and request is recorded there.
+resumed when a run of the same window and request is recorded in the state, or else in
+the run journal (``engine.journal``: runs a stopped process created, its state lost).
 
 Partitions are read longest-waiting first (``priority``): a sync that a time budget
 cuts short hands the rest to the next sync, which starts with them.
@@ -23,7 +24,7 @@ from tap_emailgistics.engine.run import ReportRun
 from tap_emailgistics.engine.tickets import Ticket
 from tap_emailgistics.engine.values import RunRequest
 from tap_emailgistics.errors import StateError
-from tap_emailgistics.finality.bookmarks import BOOKMARK, BookmarkedStream
+from tap_emailgistics.finality.bookmarks import BOOKMARK, BookmarkedStream, verified_at
 from tap_emailgistics.finality.by_activity import ByActivity
 from tap_emailgistics.finality.by_period import ByPeriod
 from tap_emailgistics.finality.periods import format_local, format_utc
@@ -99,10 +100,16 @@ class PlannedReportStream(BookmarkedStream):
         return ESTIMATED_DOMAINS
 
     def ticket(self, context: Context, window: Window) -> Ticket:
-        """The ticket of one window, its run resumed from state if one is recorded."""
+        """The ticket of one window, its run resumed from state (or the journal) if recorded."""
         create = self._create_request(context, window)
         api_now = self.services.api_clock.now()
-        link = recorded_link(self.get_context_state(context), window, create, api_now)
+        state = self.get_context_state(context)
+        link = recorded_link(state, window, create, api_now)
+        journal, where = self.services.journal, "state"
+        if link is None and journal is not None:  # the state may have been lost
+            subject = f"{self.name}/{context['mailboxId']}"
+            link = journal.link(subject, create, api_now, verified_at(state))
+            where = "the run journal"
         run = ReportRun(
             create,
             f"{self.name}: {self.where(context, window)}",
@@ -111,8 +118,11 @@ class PlannedReportStream(BookmarkedStream):
             resume_href=link,
         )
         if link is not None:
-            self.stats.resumed += 1
-            self.logger.debug("%s: resuming the run recorded in state (%s)", self.name, link)
+            if where == "state":
+                self.stats.resumed += 1
+            else:
+                self.stats.journaled += 1
+            self.logger.debug("%s: resuming the run recorded in %s (%s)", self.name, where, link)
         return Ticket(
             self.partition_of(context),
             window,
@@ -134,12 +144,21 @@ class PlannedReportStream(BookmarkedStream):
         link, api_now = ticket.run.results_href, self.services.api_clock.now()
         if link is not None:
             record_run(self._ticket_state(ticket), ticket.window, ticket.run.create, link, api_now)
+            if self.services.journal is not None:
+                subject = self.journal_subject(ticket)
+                self.services.journal.created(subject, ticket.run.create, link, api_now)
             self.write_state_soon()
 
     def _drop_run(self, ticket: Ticket) -> None:
         """A run that must not be read again: the next sync creates it afresh."""
         forget_run(self._ticket_state(ticket), ticket.window)
+        if self.services.journal is not None:
+            self.services.journal.dropped(self.journal_subject(ticket), ticket.run.create)
         self.write_state_soon()
+
+    def journal_subject(self, ticket: Ticket) -> str:
+        """The stream and mailbox of a ticket, as the run journal names them."""
+        return f"{self.name}/{ticket.partition[1]}"
 
     def _range(self, context: Context, zone: ZoneInfo) -> tuple[datetime, datetime]:
         """From the bookmark (or start_date) to end_date (or the API's now)."""

@@ -146,12 +146,17 @@ class ReportStream(PlannedReportStream):
             verified = yield from self._window_rows(context, ticket, zone)
         except PartitionError as failure:
             if not failure.keeps_run:
-                forget_run(self.get_context_state(context), ticket.window)
+                self._drop_run(ticket)
+            self.stats.attempts += ticket.run.attempt.number + 1  # failed ones count too
             raise
         self.services.scheduler.finish(ticket.run)
         window, state = ticket.window, self.get_context_state(context)
         bookmark = self.kind.bookmark_after(window, context[self.kind.key], zone, verified)
         forget_run(state, window)
+        if self.services.journal is not None:  # kept: the state saying so may be lost
+            self.services.journal.verified(
+                self.journal_subject(ticket), ticket.run.create, verified.api_now
+            )
         state[VERIFIED_AT] = format_utc(verified.api_now)
         if not pinned or self.saved_bookmark(context) == window.start:
             # Later windows must not move the bookmark past a provisional period.

@@ -35,6 +35,7 @@ class StreamStats:
     runs: int = 0
     attempts: int = 0
     resumed: int = 0
+    journaled: int = 0  # resumed from the run journal (the state had none)
     requests: int = 0
     rate_limited: int = 0
     resume_points: Counter[str] = field(default_factory=Counter)
@@ -130,7 +131,8 @@ def sync_summary(
         f"Sync summary: {ledger.verified_count} of {ledger.planned} partitions verified"
         f"{ledger.troubles()}; {total} rows ({rows or 'none'}); "
         f"{sum(s.runs for _, s in stats)} runs ({sum(s.attempts for _, s in stats)} attempts, "
-        f"{sum(s.resumed for _, s in stats)} resumed from state); "
+        f"{sum(s.resumed for _, s in stats)} resumed from state, "
+        f"{sum(s.journaled for _, s in stats)} from the run journal); "
         f"{sum(s.requests for _, s in stats)} requests, "
         f"{sum(s.rate_limited for _, s in stats)} answered 429; {duration(seconds)}; "
         f"next sync resumes from {resume_points(points)}"

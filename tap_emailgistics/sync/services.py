@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from tap_emailgistics.engine.journal import RunJournal
     from tap_emailgistics.engine.scheduler import RunScheduler
     from tap_emailgistics.engine.values import PollPolicy
     from tap_emailgistics.finality.api_clock import ApiClock
@@ -38,3 +39,5 @@ class TapServices:
     #: What became of each partition (verified, failed, deferred), for the sync's end.
     ledger: SyncLedger
     heartbeat: Heartbeat
+    #: Runs created and not yet verified, outside the state (None: off or unusable).
+    journal: RunJournal | None = None

@@ -86,6 +86,15 @@ def _stop_meltano(signum: int) -> Callable[[Launched], None]:
     return stop
 
 
+def _stop_the_group(signum: int) -> Callable[[Launched], None]:
+    """What a scheduler's timeout sends (Airflow's BashOperator), or Ctrl-C in a terminal."""
+
+    def stop(run: Launched) -> None:
+        os.killpg(run.pid, signum)  # meltano leads its own session (``Lab.launch``)
+
+    return stop
+
+
 def _stop_the_tap(run: Launched) -> None:
     """The README's command, run as an operator would, with meltano's process id."""
     done = subprocess.run(
@@ -234,6 +243,21 @@ SCENARIOS: dict[str, Callable[[Lab], Any]] = {
         after_save=False,
         forced=True,
         rerun=False,
+    ),
+    "SIGTERM the group before a save": lambda lab: stopped(
+        lab,
+        "SIGTERM the group before a save",
+        _stop_the_group(signal.SIGTERM),
+        after_save=False,
+    ),
+    "SIGTERM the group after a save": lambda lab: stopped(
+        lab, "SIGTERM the group after a save", _stop_the_group(signal.SIGTERM), after_save=True
+    ),
+    "SIGINT the group before a save": lambda lab: stopped(
+        lab, "SIGINT the group before a save", _stop_the_group(signal.SIGINT), after_save=False
+    ),
+    "SIGINT the group after a save": lambda lab: stopped(
+        lab, "SIGINT the group after a save", _stop_the_group(signal.SIGINT), after_save=True
     ),
     "time budget": budgeted,
     "full sync": full_sync,

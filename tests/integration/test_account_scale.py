@@ -249,6 +249,6 @@ def test_given_7x_the_runs_when_logged_at_info_then_the_same_number_of_lines(
     assert len(info_lines(busy.stderr)) == len(info_lines(quiet.stderr)) <= 25
     summary = [line for line in info_lines(busy.stderr) if "| Sync summary: " in line]
     assert len(summary) == 1
-    assert " 63 runs (63 attempts, 0 resumed from state); " in summary[0]
+    assert " 63 runs (63 attempts, 0 resumed from state, 0 from the run journal); " in summary[0]
     for line in info_lines(busy.stderr):
         assert not re.search(r"\b0\.0 s\b|about 0 s left|time left unknown|Paced ", line), line

@@ -112,3 +112,26 @@ def test_given_every_report_stream_when_the_sdks_type_conformance_is_on_then_not
         schema = TapEmailgistics(config=config).streams[stream].schema
         validator = Draft7Validator(schema)
         assert all(validator.is_valid(row) for row in rows), stream
+
+
+def test_given_meltanos_log_config_when_the_tap_loglevel_is_debug_then_debug_lines_appear(
+    sandbox: Sandbox,
+    tmp_path: Path,
+) -> None:
+    # Meltano hands the tap a log configuration whose root level is INFO; the tap's own
+    # LOGLEVEL still applies to its loggers.
+    log_config = tmp_path / "logging.yml"
+    log_config.write_text(STRUCTURED_LOG_CONFIG)
+    config = tap_config(sandbox.base_url, start_date="2026-04-28", end_date="2026-05-01")
+    env = {"SINGER_SDK_LOG_CONFIG": str(log_config)}
+    quiet = run_tap(tmp_path, config, env=env)
+    loud = run_tap(tmp_path, config, env={**env, "TAP_EMAILGISTICS_LOGLEVEL": "debug"})
+    assert quiet.returncode == loud.returncode == 0, loud.stderr
+
+    def levels(stderr: str) -> set[str]:
+        return {json.loads(line)["level"] for line in stderr.splitlines() if line.strip()}
+
+    assert "debug" not in levels(quiet.stderr)
+    assert "debug" in levels(loud.stderr)
+    debug = [json.loads(line) for line in loud.stderr.splitlines() if '"debug"' in line]
+    assert any("verified" in record["message"] for record in debug)  # the tap's own lines

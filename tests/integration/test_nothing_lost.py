@@ -163,7 +163,7 @@ def test_given_a_post_that_fails_after_queuing_when_synced_then_the_engine_recre
 ) -> None:
     control.set_faults([{"kind": "queue_then_fail", "status": 502, "times": 1, "method": "POST"}])
     settings = config(sandbox.base_url, start_date="2026-04-28", end_date="2026-05-01")
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.DEBUG):
         done = sync(settings, {"mailbox_performance"})
     assert done.error is None
     posts = [r for r in control.requests() if r["method"] == "POST"]

@@ -95,7 +95,7 @@ def test_given_one_mailboxs_results_always_failing_when_synced_then_only_it_fail
     assert healthy.error is None
     bad = config["mailbox_ids"][3]
     control.set_faults([{"kind": "http_error", "status": 503, "path": RESULTS, "mailbox_id": bad}])
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.DEBUG):
         done, took = timed_sync(config)
     assert isinstance(done.error, PartitionsFailedError)
     failed = dict(done.error.failures)

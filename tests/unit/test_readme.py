@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,3 +37,13 @@ def test_given_the_ci_script_when_read_then_it_runs_the_readme_test_command() ->
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "bash scripts/test.sh" in readme.split("##", 1)[0]
     assert "\nbash scripts/test.sh\n" in ci
+
+
+def test_given_the_readme_when_it_names_sandbox_endpoints_then_the_sandbox_serves_each() -> None:
+    from emailgistics_sandbox.control import _ROUTES  # noqa: PLC0415 - the routes table
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`(GET|PUT|POST|PATCH|DELETE) (/_sandbox/[a-z/]+)", readme))
+    assert ("GET", "/_sandbox/requests") in named
+    assert ("PUT", "/_sandbox/faults") in named
+    assert named <= set(_ROUTES)
