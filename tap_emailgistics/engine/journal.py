@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger("tap-emailgistics")
 #: Results live 24 h after their run started; a run may have taken up to ~1 h of that.
 USABLE_FOR = timedelta(hours=23)
+#: A run "created" later than the API's now is not this account's history (a clock set
+#: back, a restored account): read nothing from it. The slack absorbs whole-second Dates.
+_CLOCK_SLACK = timedelta(minutes=1)
 _KEPT_FOR_SECONDS = 24 * 3600.0
 
 
@@ -129,7 +132,8 @@ class RunJournal:
         if seen:  # the state has this verification: a sync after it wants fresh runs
             self.dropped(subject, request)
             return None
-        return str(entry["results"]) if api_now - created <= USABLE_FOR else None
+        age = api_now - created
+        return str(entry["results"]) if -_CLOCK_SLACK <= age <= USABLE_FOR else None
 
     def created(self, subject: str, request: RunRequest, link: str, api_now: datetime) -> None:
         """``subject`` created a run for ``request``: its results link can be read for a day."""

@@ -44,6 +44,8 @@ FROM_ENVIRONMENT = {
     "rate_limit_wait_seconds": "75.5",
     "window_days": '{"day": 30}',
     "emit_activate_version_messages": "false",
+    "run_journal": "false",
+    "run_journal_dir": "/var/cache/emailgistics-journal",
 }
 
 
@@ -86,4 +88,8 @@ def test_given_every_setting_in_the_environment_when_meltano_passes_it_then_the_
     assert settings.window_days["day"] == 30
     assert (settings.time_budget_minutes, settings.rows_per_run) == (0.5, 5000)
     assert activate_versions(config) is False
+    assert (settings.run_journal, settings.run_journal_dir) == (
+        False,
+        "/var/cache/emailgistics-journal",
+    )
     assert str(settings.end) == "2026-02-01 00:00:00"

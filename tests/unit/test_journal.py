@@ -80,6 +80,19 @@ def test_given_a_run_older_than_its_result_when_asked_then_it_is_not_read(tmp_pa
     )
 
 
+def test_given_a_run_created_after_the_apis_now_when_asked_then_it_is_not_read(
+    tmp_path: Path,
+) -> None:
+    created = journal(tmp_path)
+    created.created("mailbox_performance", request(1), "https://x/r/1", NOW)
+    # The API's clock went back (a restored account): the run is not this history's.
+    assert created.link("mailbox_performance", request(1), NOW - timedelta(hours=2), None) is None
+    assert (  # a whole-second Date a moment behind the one it was created by is fine
+        created.link("mailbox_performance", request(1), NOW - timedelta(seconds=1), None)
+        == "https://x/r/1"
+    )
+
+
 def test_given_two_accounts_when_journaled_then_neither_sees_the_others_runs(
     tmp_path: Path,
 ) -> None:
