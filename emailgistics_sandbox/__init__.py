@@ -6,8 +6,8 @@ from the same message events. It does not import the tap: it is an independent o
 of the API contract.
 """
 
-from emailgistics_sandbox.client import SandboxControl
-from emailgistics_sandbox.config import (
+from emailgistics_sandbox.control.client import SandboxControl
+from emailgistics_sandbox.settings.config import (
     EXPIRED_KEY,
     FULL_KEY,
     LIMITED_KEY,
@@ -15,8 +15,8 @@ from emailgistics_sandbox.config import (
     REPORTING_ONLY_KEY,
     SandboxSettings,
 )
-from emailgistics_sandbox.faults import FaultRule
-from emailgistics_sandbox.server import Sandbox
+from emailgistics_sandbox.settings.faults import FaultRule
+from emailgistics_sandbox.transport.server import Sandbox
 
 __all__ = [
     "EXPIRED_KEY",

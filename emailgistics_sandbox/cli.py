@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from emailgistics_sandbox.config import DEFAULT_NOW, SandboxSettings, load_keys
-from emailgistics_sandbox.faults import ALL_FAULTS, FaultRule
-from emailgistics_sandbox.server import Sandbox
+from emailgistics_sandbox.settings.config import DEFAULT_NOW, SandboxSettings, load_keys
+from emailgistics_sandbox.settings.faults import ALL_FAULTS, FaultRule
+from emailgistics_sandbox.transport.server import Sandbox
 
 
 def _instant(text: str) -> datetime:

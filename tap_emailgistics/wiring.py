@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 from tap_emailgistics.engine.budget import TimeBudget
 from tap_emailgistics.engine.journal import journal_folder, open_journal
 from tap_emailgistics.engine.scheduler import RunScheduler
-from tap_emailgistics.engine.values import PollPolicy
 from tap_emailgistics.finality.api_clock import ApiClock
 from tap_emailgistics.finality.watermarks import WatermarkLog
-from tap_emailgistics.streams.directory import MailboxDirectory
+from tap_emailgistics.sync.directory import MailboxDirectory
 from tap_emailgistics.sync.ledger import SyncLedger
 from tap_emailgistics.sync.progress import Heartbeat
 from tap_emailgistics.sync.services import TapServices
 from tap_emailgistics.transport.host import ApiHost
 from tap_emailgistics.transport.pacing import RequestPacer
+from tap_emailgistics.values import PollPolicy
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable

@@ -177,7 +177,7 @@ MESSAGE_LEADING: dict[str, dict[str, Any]] = {
 }
 
 _UTC = "UTC instant (YYYY-MM-DDTHH:MM:SSZ)"
-#: The message columns the field groups name (``basic``: the sandbox's stance, README).
+#: The message columns the field groups name (``basic``: the sandbox's stance, docs/sandbox.md).
 MESSAGES: dict[str, dict[str, Any]] = {
     "messageId": {
         "type": ["string"],

@@ -98,7 +98,7 @@ _CLOSE_SHARED = (
     "insideClosedSla",
 )
 _CONVERSATIONS = ("replyConversations", "newConversations", "existingConversations")
-#: The basic group of Received Message Detail: the sandbox's stance (README).
+#: The basic group of Received Message Detail: the sandbox's stance (docs/sandbox.md).
 _MESSAGE_BASIC = (
     "conversationId",
     "receivedDateTime",

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from tap_emailgistics.catalog.extras import ExtraFieldKeeper
-    from tap_emailgistics.engine.values import Page
+    from tap_emailgistics.values import Page
 
 
 class RowCompleter:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tap_emailgistics.engine.values import RunState
+from tap_emailgistics.values import RunState
 
 if TYPE_CHECKING:
     from datetime import datetime

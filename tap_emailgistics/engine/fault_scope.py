@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from tap_emailgistics.engine.tickets import Ticket
-    from tap_emailgistics.engine.values import Answer, RunRequest, Sender
+    from tap_emailgistics.values import Answer, RunRequest, Sender
 
 #: How many mailboxes, how many tries each and how long make a report's fault.
 EVIDENCE_MAILBOXES = 3

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from tap_emailgistics.finality.periods import format_local, format_utc
 
 if TYPE_CHECKING:
-    from tap_emailgistics.engine.values import RunRequest
     from tap_emailgistics.finality.periods import Window
+    from tap_emailgistics.values import RunRequest
 
 RUNS_KEY = "runs_in_flight"
 #: Results live 24 h after their run started; a run may have taken up to ~1 h of that.

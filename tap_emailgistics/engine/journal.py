@@ -40,7 +40,7 @@ from tap_emailgistics.engine.in_flight import fingerprint
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-    from tap_emailgistics.engine.values import RunRequest
+    from tap_emailgistics.values import RunRequest
 
 LOGGER = logging.getLogger("tap-emailgistics")
 #: Results live 24 h after their run started; a run may have taken up to ~1 h of that.

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from singer_sdk.pagination import BaseAPIPaginator
 
-from tap_emailgistics.engine.values import RunRequest
+from tap_emailgistics.values import RunRequest
 
 if TYPE_CHECKING:
     from collections.abc import Callable

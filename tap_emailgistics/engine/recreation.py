@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     import random
     from collections.abc import Callable
 
-    from tap_emailgistics.engine.values import PollPolicy
     from tap_emailgistics.errors import PartitionError
+    from tap_emailgistics.values import PollPolicy
 
 LOGGER = logging.getLogger("tap-emailgistics")
 #: About as long as a GET's 8 tries with backoff (2 s doubling, capped at 2 min).

@@ -40,14 +40,6 @@ from tap_emailgistics.engine.envelope import Envelope, EnvelopeError, read_envel
 from tap_emailgistics.engine.paginator import RunPaginator
 from tap_emailgistics.engine.recreation import Recreations, RestartRunError
 from tap_emailgistics.engine.request_retries import RequestRetries
-from tap_emailgistics.engine.values import (
-    Answer,
-    Page,
-    PollPolicy,
-    RunRequest,
-    RunState,
-    VerifiedRun,
-)
 from tap_emailgistics.errors import (
     ApiAccessError,
     MailboxRefusedError,
@@ -60,12 +52,20 @@ from tap_emailgistics.errors import (
     RunSlotsTakenError,
     TransportGaveUpError,
 )
+from tap_emailgistics.values import (
+    Answer,
+    Page,
+    PollPolicy,
+    RunRequest,
+    RunState,
+    VerifiedRun,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator
     from datetime import datetime
 
-    from tap_emailgistics.engine.values import Sender
+    from tap_emailgistics.values import Sender
 
 __all__ = ["ReportRun", "RestartRunError"]
 LOGGER = logging.getLogger("tap-emailgistics")

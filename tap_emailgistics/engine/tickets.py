@@ -12,8 +12,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from tap_emailgistics.engine.run import ReportRun
-    from tap_emailgistics.engine.values import Sender
     from tap_emailgistics.finality.periods import Window
+    from tap_emailgistics.values import Sender
 
 LOGGER = logging.getLogger("tap-emailgistics")
 #: (stream name, mailboxId, period): one partition of one report stream.

@@ -22,8 +22,8 @@ from tap_emailgistics.finality.rules import final_until, parse_cutoff
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from tap_emailgistics.engine.values import VerifiedRun
-    from tap_emailgistics.settings.parse import Settings
+    from tap_emailgistics.finality.kinds import SyncRange
+    from tap_emailgistics.values import VerifiedRun
 
 ACTIVITY_TYPES = ("received", "replied", "closed")
 _SECOND = timedelta(seconds=1)
@@ -40,7 +40,7 @@ class ByActivity:
     unit = "day"
     bookmark_shape = "a UTC instant such as 2026-11-01T00:00:00Z"
 
-    def values(self, settings: Settings) -> tuple[str, ...]:
+    def values(self, settings: SyncRange) -> tuple[str, ...]:
         """The configured activity types."""
         return settings.message_activity_types
 
@@ -56,7 +56,7 @@ class ByActivity:
         return format_utc(bookmark.replace(tzinfo=UTC))
 
     def span(
-        self, bookmark: datetime | None, settings: Settings, zone: ZoneInfo, api_now: datetime
+        self, bookmark: datetime | None, settings: SyncRange, zone: ZoneInfo, api_now: datetime
     ) -> tuple[datetime, datetime]:
         """UTC instants: start_date and end_date read in the mailbox's zone."""
         start = bookmark or _naive_utc(to_utc(settings.start, zone))

@@ -24,9 +24,9 @@ from tap_emailgistics.finality.rules import bookmark_after, final_until, parse_c
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from tap_emailgistics.engine.values import VerifiedRun
+    from tap_emailgistics.finality.kinds import SyncRange
     from tap_emailgistics.finality.periods import Window
-    from tap_emailgistics.settings.parse import Settings
+    from tap_emailgistics.values import VerifiedRun
 
 _SECOND = timedelta(seconds=1)
 
@@ -38,7 +38,7 @@ class ByPeriod:
     unit = "period"
     bookmark_shape = "a mailbox-local date-time such as 2026-11-01T00:00:00"
 
-    def values(self, settings: Settings) -> tuple[str, ...]:
+    def values(self, settings: SyncRange) -> tuple[str, ...]:
         """The configured periods."""
         return settings.periods
 
@@ -51,7 +51,7 @@ class ByPeriod:
         return format_local(bookmark)
 
     def span(
-        self, bookmark: datetime | None, settings: Settings, zone: ZoneInfo, api_now: datetime
+        self, bookmark: datetime | None, settings: SyncRange, zone: ZoneInfo, api_now: datetime
     ) -> tuple[datetime, datetime]:
         """Wall clock; the period containing now is included, also when now starts it."""
         local_now = api_now.astimezone(zone).replace(tzinfo=None)

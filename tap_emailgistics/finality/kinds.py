@@ -18,9 +18,31 @@ if TYPE_CHECKING:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from tap_emailgistics.engine.values import VerifiedRun
     from tap_emailgistics.finality.periods import Window
-    from tap_emailgistics.settings.parse import Settings
+    from tap_emailgistics.values import VerifiedRun
+
+
+class SyncRange(Protocol):
+    """What a kind reads of the settings (``settings.parse.Settings`` is one).
+
+    A protocol, so that finality sits below the settings package that imports it.
+    """
+
+    @property
+    def start(self) -> datetime:
+        """The range's start: naive, mailbox-local wall clock."""
+
+    @property
+    def end(self) -> datetime | None:
+        """The range's end (naive, mailbox-local); None: now, per mailbox."""
+
+    @property
+    def periods(self) -> tuple[str, ...]:
+        """The periods a periodic report is extracted for."""
+
+    @property
+    def message_activity_types(self) -> tuple[str, ...]:
+        """The activity types an activity report is extracted for."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +64,7 @@ class PartitionKind(Protocol):
     #: What a bookmark looks like, for the line that reports a damaged one.
     bookmark_shape: str
 
-    def values(self, settings: Settings) -> tuple[str, ...]:
+    def values(self, settings: SyncRange) -> tuple[str, ...]:
         """The partition values to extract (periods, or activity types)."""
 
     def parse_bookmark(self, saved: str) -> datetime:
@@ -52,7 +74,7 @@ class PartitionKind(Protocol):
         """A bookmark as the state holds it."""
 
     def span(
-        self, bookmark: datetime | None, settings: Settings, zone: ZoneInfo, api_now: datetime
+        self, bookmark: datetime | None, settings: SyncRange, zone: ZoneInfo, api_now: datetime
     ) -> tuple[datetime, datetime]:
         """From the bookmark (or start_date) to end_date (or the API's now)."""
 

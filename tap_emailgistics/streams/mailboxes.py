@@ -18,10 +18,10 @@ from typing_extensions import override
 
 from tap_emailgistics.catalog.extras import ExtraFieldKeeper
 from tap_emailgistics.catalog.schemas import STREAM_SCHEMA
-from tap_emailgistics.engine.values import RunRequest
 from tap_emailgistics.errors import MalformedAnswerError, stopping_the_sync
 from tap_emailgistics.settings.schema import ACTIVATE_VERSION_SETTING
-from tap_emailgistics.transport.stream import EmailgisticsStream
+from tap_emailgistics.streams.base import EmailgisticsStream
+from tap_emailgistics.values import RunRequest
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping

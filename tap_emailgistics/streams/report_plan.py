@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 from tap_emailgistics.engine.in_flight import forget_run, record_run, recorded_link
 from tap_emailgistics.engine.run import ReportRun
 from tap_emailgistics.engine.tickets import Ticket
-from tap_emailgistics.engine.values import RunRequest
 from tap_emailgistics.errors import StateError
-from tap_emailgistics.finality.bookmarks import BOOKMARK, BookmarkedStream, verified_at
 from tap_emailgistics.finality.by_activity import ByActivity
 from tap_emailgistics.finality.by_period import ByPeriod
 from tap_emailgistics.finality.periods import format_local, format_utc
 from tap_emailgistics.finality.priority import partition_key
+from tap_emailgistics.streams.bookmarked import BOOKMARK, BookmarkedStream, verified_at
+from tap_emailgistics.values import RunRequest
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -170,8 +170,8 @@ class PlannedReportStream(BookmarkedStream):
                 f"{context[kind.key]} says {BOOKMARK} {kind.format_bookmark(bookmark)}, which is "
                 f"after the API's now ({format_utc(api_now)}): the state comes from a machine "
                 "with a wrong clock or was edited, and what lies before it may be missing. "
-                "Clear this stream's state (README: Clearing one stream's state) to re-extract "
-                "from start_date."
+                "Clear this stream's state (docs/incremental-and-finality.md, Clearing one "
+                "stream's state) to re-extract from start_date."
             )
             raise StateError(msg)
         return kind.span(bookmark, self.services.settings, zone, api_now)

@@ -26,9 +26,9 @@ from tap_emailgistics.errors import (
     ScopeRefusedError,
     stopping_the_sync,
 )
-from tap_emailgistics.finality.bookmarks import VERIFIED_AT
 from tap_emailgistics.finality.periods import format_utc
 from tap_emailgistics.finality.watermarks import VerifiedPartition
+from tap_emailgistics.streams.bookmarked import VERIFIED_AT
 from tap_emailgistics.streams.report_plan import KINDS, PlannedReportStream
 
 if TYPE_CHECKING:
@@ -42,9 +42,9 @@ if TYPE_CHECKING:
 
     from tap_emailgistics.catalog.registry import StreamDefinition
     from tap_emailgistics.engine.tickets import Ticket
-    from tap_emailgistics.engine.values import VerifiedRun
     from tap_emailgistics.finality.periods import Window
     from tap_emailgistics.sync.services import TapServices
+    from tap_emailgistics.values import VerifiedRun
 
 
 class ReportStream(PlannedReportStream):

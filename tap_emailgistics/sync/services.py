@@ -10,15 +10,15 @@ if TYPE_CHECKING:
 
     from tap_emailgistics.engine.journal import RunJournal
     from tap_emailgistics.engine.scheduler import RunScheduler
-    from tap_emailgistics.engine.values import PollPolicy
     from tap_emailgistics.finality.api_clock import ApiClock
     from tap_emailgistics.finality.watermarks import WatermarkLog
     from tap_emailgistics.settings.parse import Settings
-    from tap_emailgistics.streams.directory import MailboxDirectory
+    from tap_emailgistics.sync.directory import MailboxDirectory
     from tap_emailgistics.sync.ledger import SyncLedger
     from tap_emailgistics.sync.progress import Heartbeat
     from tap_emailgistics.transport.host import ApiHost
     from tap_emailgistics.transport.pacing import RequestPacer
+    from tap_emailgistics.values import PollPolicy
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emailgistics_sandbox import FULL_KEY, Sandbox, SandboxControl, SandboxSettings
-from emailgistics_sandbox.periods import floor_local, next_local
+from emailgistics_sandbox.truth.periods import floor_local, next_local
 from tests.inprocess import Sync, sync
 from tests.truth import primary_key
 
@@ -134,6 +134,7 @@ def check_run(
                 assert row["isFinal"], (period, bookmark, row["startDateTime"])
 
 
+@pytest.mark.slow
 @settings(
     max_examples=12,
     deadline=None,

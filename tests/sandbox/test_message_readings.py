@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from emailgistics_sandbox import Sandbox, SandboxControl, SandboxSettings
+from emailgistics_sandbox.api.message_query import ActivityTime, first_instant, last_instant
 from emailgistics_sandbox.cli import build_parser
-from emailgistics_sandbox.message_query import ActivityTime, first_instant, last_instant
 
 from .conftest import (
     DETAIL,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from emailgistics_sandbox.periods import buckets
+from emailgistics_sandbox.truth.periods import buckets
 
 from .conftest import DOCS_MAILBOX, Api
 

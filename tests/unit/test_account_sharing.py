@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tap_emailgistics.engine.slots import SlotTarget
-from tap_emailgistics.engine.values import Answer, PollPolicy, RunRequest
 from tap_emailgistics.errors import RunSlotsTakenError
 from tap_emailgistics.sync.ledger import SyncLedger
 from tap_emailgistics.sync.progress import Heartbeat
+from tap_emailgistics.values import Answer, PollPolicy, RunRequest
 
 from .test_scheduler import planned
 

@@ -16,7 +16,7 @@ from tap_emailgistics.engine.journal import (
     journal_folder,
     open_journal,
 )
-from tap_emailgistics.engine.values import RunRequest
+from tap_emailgistics.values import RunRequest
 
 if TYPE_CHECKING:
     from pathlib import Path

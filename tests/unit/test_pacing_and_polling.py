@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from tap_emailgistics.engine.values import PollPolicy
 from tap_emailgistics.transport.pacing import RequestPacer
+from tap_emailgistics.values import PollPolicy
 
 
 class FakeClock:

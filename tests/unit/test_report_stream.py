@@ -1,7 +1,7 @@
 """The report stream's state: a STATE message after every completed window.
 
 This pins the one place the tap reaches past the SDK's public API
-(``tap_emailgistics/finality/bookmarks.py``): if an SDK upgrade changes how state is flushed,
+(``tap_emailgistics/streams/bookmarked.py``): if an SDK upgrade changes how state is flushed,
 how its own bookkeeping is kept, or what it logs at a partition's start, these say so.
 """
 

@@ -18,15 +18,15 @@ from hypothesis import strategies as st
 from tap_emailgistics.engine.run import ReportRun
 from tap_emailgistics.engine.scheduler import RunScheduler
 from tap_emailgistics.engine.tickets import Ticket
-from tap_emailgistics.engine.values import Answer, PollPolicy, RunRequest
 from tap_emailgistics.finality.periods import Window
+from tap_emailgistics.values import Answer, PollPolicy, RunRequest
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     import requests
 
-    from tap_emailgistics.engine.values import Sender
+    from tap_emailgistics.values import Sender
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 POLICY = PollPolicy(initial_seconds=2, max_seconds=30, jitter=0, deadline_seconds=3600)

@@ -17,22 +17,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import parse_qsl, urlsplit
 
-from emailgistics_sandbox.api import (
+from emailgistics_sandbox.api.endpoints import (
     Answer,
     ApiRequest,
     handle_api,
     request_mailbox,
     request_report,
 )
-from emailgistics_sandbox.config import SandboxSettings
-from emailgistics_sandbox.control import handle_control
-from emailgistics_sandbox.mangle import echo_credentials, malformed
-from emailgistics_sandbox.state import SandboxState
+from emailgistics_sandbox.api.state import SandboxState
+from emailgistics_sandbox.control.endpoints import handle_control
+from emailgistics_sandbox.settings.config import SandboxSettings
+from emailgistics_sandbox.transport.mangle import echo_credentials, malformed
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from emailgistics_sandbox.faults import FaultRule
+    from emailgistics_sandbox.settings.faults import FaultRule
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -16,12 +16,12 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from emailgistics_sandbox.config import ApiKey
-from emailgistics_sandbox.reports import ReportQuery, run_report
-from emailgistics_sandbox.runs import ApiError, Run
+from emailgistics_sandbox.runs.store import ApiError, Run
+from emailgistics_sandbox.settings.config import ApiKey
+from emailgistics_sandbox.truth.reports import ReportQuery, run_report
 
 if TYPE_CHECKING:
-    from emailgistics_sandbox.state import SandboxState
+    from emailgistics_sandbox.neighbour.account import SharedAccount
 
 #: Not among the API's keys: the tap can neither use it nor read the neighbour's runs.
 NEIGHBOUR_KEY = ApiKey("sandbox-neighbour-key", "neighbour")
@@ -34,8 +34,8 @@ _COUNTERS = ("runsCreated", "creationsRefused", "runsRead", "requestsMade", "req
 class Neighbour:
     """The other client; idle while ``neighbour_runs`` is 0, reacting to it changing."""
 
-    def __init__(self, state: SandboxState) -> None:
-        """Prepare, without starting the thread."""
+    def __init__(self, state: SharedAccount) -> None:
+        """Prepare, without starting the thread; ``state``: the sandbox's (see account.py)."""
         self._state = state
         self._pending: list[Run] = []  # its runs not read yet; only the thread touches it
         self._not_before = 0.0  # monotonic time a Retry-After asked it to wait until

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from emailgistics_sandbox.periods import Bucket, buckets, containing_period_end
+from emailgistics_sandbox.truth.periods import Bucket, buckets, containing_period_end
 
 if TYPE_CHECKING:
-    from emailgistics_sandbox.data import Event, Mailbox
+    from emailgistics_sandbox.truth.data import Event, Mailbox
 
 Row = dict[str, Any]
 

@@ -12,7 +12,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from emailgistics_sandbox.data import Mailbox
+    from emailgistics_sandbox.truth.data import Mailbox
 
 
 class Directory:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from emailgistics_sandbox.message_detail import MESSAGE_DETAIL, MessageResult, run_message_detail
-from emailgistics_sandbox.message_query import MessageQuery, build_message_query
-from emailgistics_sandbox.reports import REPORTS, ReportQuery, ReportResult, run_report
-from emailgistics_sandbox.validation import build_report_query
+from emailgistics_sandbox.api.message_query import build_message_query
+from emailgistics_sandbox.api.validation import build_report_query
+from emailgistics_sandbox.truth.message_detail import (
+    MESSAGE_DETAIL,
+    MessageQuery,
+    MessageResult,
+    run_message_detail,
+)
+from emailgistics_sandbox.truth.reports import REPORTS, ReportQuery, ReportResult, run_report
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from emailgistics_sandbox.config import ApiKey
-    from emailgistics_sandbox.state import SandboxState
+    from emailgistics_sandbox.api.state import SandboxState
+    from emailgistics_sandbox.settings.config import ApiKey
 
 AnyQuery = ReportQuery | MessageQuery
 AnyResult = ReportResult | MessageResult

@@ -6,10 +6,10 @@ import copy
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
-from emailgistics_sandbox.api import Answer
+from emailgistics_sandbox.api.endpoints import Answer
 
 if TYPE_CHECKING:
-    from emailgistics_sandbox.faults import FaultRule
+    from emailgistics_sandbox.settings.faults import FaultRule
 
 SHAPES = ("array", "html", "no_start", "bad_cutoff")
 _HTML = "<html><head><title>Gateway</title></head><body>Please sign in</body></html>"

@@ -10,22 +10,25 @@ visible time when that comes first. Later events do not exist for the row (no re
 yet, status as of the horizon), so a result whose range ends before the visible time
 never changes, like a finalized aggregate, and one that reaches past it carries the
 cutoff (mailbox-local, as the aggregates' does).
+
+The report's definition (activities, statuses, field groups) and its validated query
+live here, as the aggregate reports' do in reports.py; ``api/message_query.py`` turns a
+request into that query.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from emailgistics_sandbox.reports import Row, local_cutoff
+from emailgistics_sandbox.truth.reports import Row, local_cutoff
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from emailgistics_sandbox.data import Event, Mailbox, Message
-    from emailgistics_sandbox.message_query import MessageQuery
+    from emailgistics_sandbox.truth.data import Event, Mailbox, Message
 
 MESSAGE_DETAIL = "receivedMessageDetail"
 #: The events each ``activityType`` filters and sorts on.
@@ -77,6 +80,30 @@ MESSAGE_GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "sla": ("status", "insideReplySla", "insideClosedSla"),
 }
+
+
+@dataclass(frozen=True)
+class MessageFilters:
+    """The optional filters of the body; None lets everything through."""
+
+    statuses: frozenset[str] | None = None
+    users: frozenset[str] | None = None  # owner ids; "unknown" = no owner
+    domains: frozenset[str] | None = None  # lower-case sender domains
+    conversation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageQuery:
+    """A validated Received Message Detail request."""
+
+    mailbox: Mailbox
+    activity: str  # received | replied | closed
+    start: datetime  # UTC, inclusive
+    end: datetime  # UTC, inclusive
+    groups: tuple[str, ...]
+    include_details: bool = False
+    filters: MessageFilters = field(default_factory=MessageFilters)
+    report: str = MESSAGE_DETAIL
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,14 @@ import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from emailgistics_sandbox.periods import PERIODS
-from emailgistics_sandbox.reports import REPORTS, ReportQuery
-from emailgistics_sandbox.runs import MAX_PAGE_SIZE, ApiError, PageRequest
+from emailgistics_sandbox.runs.pages import MAX_PAGE_SIZE, PageRequest
+from emailgistics_sandbox.runs.store import ApiError
+from emailgistics_sandbox.truth.periods import PERIODS
+from emailgistics_sandbox.truth.reports import REPORTS, ReportQuery
 
 if TYPE_CHECKING:
-    from emailgistics_sandbox.config import ApiKey
-    from emailgistics_sandbox.state import SandboxState
+    from emailgistics_sandbox.api.state import SandboxState
+    from emailgistics_sandbox.settings.config import ApiKey
 
 
 def page_request(query: dict[str, str], default_max: int) -> PageRequest:

@@ -30,7 +30,7 @@ from singer_sdk.singerlib import RecordMessage
 from typing_extensions import override
 
 from tap_emailgistics.errors import StateError
-from tap_emailgistics.transport.stream import EmailgisticsStream
+from tap_emailgistics.streams.base import EmailgisticsStream
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -84,8 +84,8 @@ class BookmarkedStream(EmailgisticsStream):
             f"The state of {self.name} for mailbox {context['mailboxId']}, {key} "
             f"{context[key]} has {BOOKMARK} {saved!r}, which is not "
             f"{self.kind.bookmark_shape}: the state file was edited or damaged. Clear this "
-            "stream's state (README: Clearing one stream's state) to re-extract from "
-            "start_date, or correct the value."
+            "stream's state (docs/incremental-and-finality.md, Clearing one stream's state) "
+            "to re-extract from start_date, or correct the value."
         )
         raise StateError(msg)
 

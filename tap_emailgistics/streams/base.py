@@ -25,7 +25,6 @@ from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
-from tap_emailgistics.engine.values import Answer, RunRequest
 from tap_emailgistics.errors import (
     ApiFailingError,
     EmailgisticsError,
@@ -55,6 +54,7 @@ from tap_emailgistics.transport.retry import (
     retry_waits,
     status_of,
 )
+from tap_emailgistics.values import Answer, RunRequest
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Mapping

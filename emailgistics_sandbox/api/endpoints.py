@@ -9,23 +9,24 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from emailgistics_sandbox.catalog import (
+from emailgistics_sandbox.api.catalog import (
     REPORT_NAMES,
     build_query,
     compute,
     required_scopes,
     total_until_last_page,
 )
-from emailgistics_sandbox.runs import DEFAULT_PAGE_SIZE, ApiError, Run, envelope
-from emailgistics_sandbox.validation import json_body, page_request
+from emailgistics_sandbox.api.validation import json_body, page_request
+from emailgistics_sandbox.runs.pages import DEFAULT_PAGE_SIZE, envelope
+from emailgistics_sandbox.runs.store import ApiError, Run
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from emailgistics_sandbox.catalog import AnyQuery, AnyResult
-    from emailgistics_sandbox.config import ApiKey
-    from emailgistics_sandbox.reports import Row
-    from emailgistics_sandbox.state import SandboxState
+    from emailgistics_sandbox.api.catalog import AnyQuery, AnyResult
+    from emailgistics_sandbox.api.state import SandboxState
+    from emailgistics_sandbox.settings.config import ApiKey
+    from emailgistics_sandbox.truth.reports import Row
 
 _RESULTS_PATH = re.compile(r"^/api/v1/reports/results/([0-9a-fA-F-]{36})$")
 _REPORT_PATH = re.compile(r"^/api/v1/reports/([A-Za-z]+)$")

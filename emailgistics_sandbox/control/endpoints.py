@@ -10,16 +10,16 @@ import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from emailgistics_sandbox.api import Answer
-from emailgistics_sandbox.catalog import REPORT_NAMES, build_query, compute
-from emailgistics_sandbox.config import ApiKey
-from emailgistics_sandbox.faults import FaultRule
-from emailgistics_sandbox.message_detail import MESSAGE_DETAIL
-from emailgistics_sandbox.reports import ReportQuery, truth_rows
-from emailgistics_sandbox.runs import ApiError
+from emailgistics_sandbox.api.catalog import REPORT_NAMES, build_query, compute
+from emailgistics_sandbox.api.endpoints import Answer
+from emailgistics_sandbox.runs.store import ApiError
+from emailgistics_sandbox.settings.config import ApiKey
+from emailgistics_sandbox.settings.faults import FaultRule
+from emailgistics_sandbox.truth.message_detail import MESSAGE_DETAIL
+from emailgistics_sandbox.truth.reports import ReportQuery, truth_rows
 
 if TYPE_CHECKING:
-    from emailgistics_sandbox.state import SandboxState
+    from emailgistics_sandbox.api.state import SandboxState
 
 _UNITS = ("seconds", "minutes", "hours", "days")
 
@@ -138,7 +138,7 @@ def _keys(state: SandboxState, _body: Any) -> dict[str, Any]:  # noqa: ANN401
 
 def _all_mailboxes(state: SandboxState, _body: Any) -> dict[str, Any]:  # noqa: ANN401
     # The directory as the API would list it now, whatever the keys' allowlists, and
-    # what was removed from it (see directory.py).
+    # what was removed from it (see truth/directory.py).
     return {"mailboxes": state.mailbox_list(_ORACLE_KEY), "removed": state.directory.describe()}
 
 

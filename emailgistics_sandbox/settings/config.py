@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from emailgistics_sandbox.faults import FaultRule
+    from emailgistics_sandbox.settings.faults import FaultRule
 
 #: Chosen so that the default cutoff is the documentation's example
 #: (2026-05-01T08:14 in America/New_York, with the default 15-minute lag).
@@ -103,7 +103,7 @@ class SandboxSettings:
     faults: list[FaultRule] = field(default_factory=list)
     fault_seed: int = 1
     # Readings of what the API docs leave open; each is a switch so the tap is tested
-    # against every reading (see the README's sandbox section).
+    # against every reading (see docs/sandbox.md).
     retry_after_header: bool = True  # 429s carry Retry-After (the docs name none)
     date_header: bool = True  # answers carry an HTTP Date from the sandbox clock
     sparse_rows: bool = False  # mailbox/user reports omit buckets without activity
@@ -117,7 +117,7 @@ class SandboxSettings:
     #: Data set switch, fixed at start: this many more active mailboxes, with light
     #: activity, for measuring the tap over many partitions (benchmarks).
     extra_mailboxes: int = 0
-    #: Another client of the same account keeps this many runs running (see neighbour.py).
+    #: Another client of the same account keeps this many runs running (see neighbour/).
     neighbour_runs: int = 0
     neighbour_run_seconds: float | None = None  # None: as long as one of the tap's runs
 

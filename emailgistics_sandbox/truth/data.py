@@ -10,6 +10,7 @@ shows of each message (see message_detail.py).
 
 from __future__ import annotations
 
+import functools
 import random
 import uuid
 from bisect import bisect_left
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from emailgistics_sandbox.message_traits import snooze, stable_message_id
+from emailgistics_sandbox.truth.message_traits import snooze, stable_message_id
 
 #: Activity exists between these instants (UTC); reports outside return zero rows.
 ACTIVITY_START = datetime(2025, 7, 1, tzinfo=UTC)
@@ -142,14 +143,19 @@ class Mailbox:
         self._event_times = [event.at for event in self.events]
 
 
+@functools.lru_cache(maxsize=8)
 def build_dataset(
     seed: int, second_hour_domain: str | None = None, extra_mailboxes: int = 0
-) -> list[Mailbox]:
+) -> tuple[Mailbox, ...]:
     """Generate the sandbox's mailboxes and their activity from ``seed``.
 
     With ``second_hour_domain``, that domain is active only in the *second* occurrence
     of every repeated (DST fall-back) hour: sparse rows a client can only key right by
     their order in the result.
+
+    Cached: generating the data is about a second of CPU, and many sandboxes of one
+    process (a test run) start from the same arguments. Safe to share, because nothing
+    changes a mailbox once it is built (the directory keeps its removals apart).
     """
     rng = random.Random(seed)
     mailboxes: list[Mailbox] = []
@@ -174,7 +180,7 @@ def build_dataset(
             _move_to_second_hours(rng, mailbox, second_hour_domain)
         mailbox.seal()
         mailboxes.append(mailbox)
-    return mailboxes
+    return tuple(mailboxes)
 
 
 def _uuid(rng: random.Random) -> uuid.UUID:

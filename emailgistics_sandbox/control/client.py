@@ -67,7 +67,7 @@ class SandboxControl:
         return dict(self._call("POST", "truth", query))
 
     def set_faults(self, faults: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Replace the fault rules (see ``emailgistics_sandbox.faults``)."""
+        """Replace the fault rules (see ``emailgistics_sandbox.settings.faults``)."""
         return list(self._call("PUT", "faults", {"faults": faults})["faults"])
 
     def faults(self) -> list[dict[str, Any]]:

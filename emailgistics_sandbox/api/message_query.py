@@ -11,26 +11,27 @@ read as the first instant after the gap.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from emailgistics_sandbox.message_detail import (
+from emailgistics_sandbox.api.validation import field_groups, lowered, query_flag, string_list
+from emailgistics_sandbox.runs.store import ApiError
+from emailgistics_sandbox.truth.message_detail import (
     ACTIVITIES,
     MESSAGE_DETAIL,
     MESSAGE_GROUPS,
     STATUSES,
+    MessageFilters,
+    MessageQuery,
 )
-from emailgistics_sandbox.periods import to_utc
-from emailgistics_sandbox.runs import ApiError
-from emailgistics_sandbox.validation import field_groups, lowered, query_flag, string_list
+from emailgistics_sandbox.truth.periods import to_utc
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from emailgistics_sandbox.config import ApiKey
-    from emailgistics_sandbox.data import Mailbox
-    from emailgistics_sandbox.state import SandboxState
+    from emailgistics_sandbox.api.state import SandboxState
+    from emailgistics_sandbox.settings.config import ApiKey
 
 #: Every field the body may carry; any other is a 400, never silently ignored.
 BODY_FIELDS = (
@@ -47,30 +48,6 @@ DEFAULT_START = datetime(2000, 1, 1)  # noqa: DTZ001 - read like the other bound
 DEFAULT_END = datetime(2100, 12, 31, 23, 59, 59)  # noqa: DTZ001 - read like the other bound
 _TIME = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(Z?)$")
 _SECOND = timedelta(seconds=1)
-
-
-@dataclass(frozen=True)
-class MessageFilters:
-    """The optional filters of the body; None lets everything through."""
-
-    statuses: frozenset[str] | None = None
-    users: frozenset[str] | None = None  # owner ids; "unknown" = no owner
-    domains: frozenset[str] | None = None  # lower-case sender domains
-    conversation_id: str | None = None
-
-
-@dataclass(frozen=True)
-class MessageQuery:
-    """A validated Received Message Detail request."""
-
-    mailbox: Mailbox
-    activity: str  # received | replied | closed
-    start: datetime  # UTC, inclusive
-    end: datetime  # UTC, inclusive
-    groups: tuple[str, ...]
-    include_details: bool = False
-    filters: MessageFilters = field(default_factory=MessageFilters)
-    report: str = MESSAGE_DETAIL
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,17 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from emailgistics_sandbox.config import SandboxSettings, default_keys
-from emailgistics_sandbox.data import build_dataset
-from emailgistics_sandbox.directory import Directory
-from emailgistics_sandbox.faults import FaultInjector
-from emailgistics_sandbox.limits import RequestRateLimiter
-from emailgistics_sandbox.neighbour import Neighbour
-from emailgistics_sandbox.runs import ApiError, RunStore
+from emailgistics_sandbox.neighbour.client import Neighbour
+from emailgistics_sandbox.runs.limits import RequestRateLimiter
+from emailgistics_sandbox.runs.store import ApiError, RunStore
+from emailgistics_sandbox.settings.config import SandboxSettings, default_keys
+from emailgistics_sandbox.settings.faults import FaultInjector
+from emailgistics_sandbox.truth.data import build_dataset
+from emailgistics_sandbox.truth.directory import Directory
 
 if TYPE_CHECKING:
-    from emailgistics_sandbox.config import ApiKey
-    from emailgistics_sandbox.data import Mailbox, Tag, User
+    from emailgistics_sandbox.settings.config import ApiKey
+    from emailgistics_sandbox.truth.data import Mailbox, Tag, User
 
 
 class SandboxClock:
@@ -78,8 +78,8 @@ class SandboxState:
     def __init__(self, settings: SandboxSettings) -> None:
         """Generate the data set and set up keys, clock, limits and faults."""
         self.settings = settings
-        self.mailboxes: list[Mailbox] = build_dataset(
-            settings.seed, settings.second_hour_domain, settings.extra_mailboxes
+        self.mailboxes: list[Mailbox] = list(
+            build_dataset(settings.seed, settings.second_hour_domain, settings.extra_mailboxes)
         )
         keys = settings.keys or default_keys(self.mailboxes[1].mailbox_id)
         self.keys: dict[str, ApiKey] = {k.key: k for k in keys}

@@ -1,0 +1,1 @@
+"""Report runs: their lifecycle and store, their result pages, the account's request limit."""

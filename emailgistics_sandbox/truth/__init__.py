@@ -1,0 +1,1 @@
+"""The account as it is: generated data, periods, the directory, and what each report shows."""
