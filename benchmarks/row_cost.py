@@ -1,6 +1,6 @@
 """CPU per row and memory: the tap against a raw requests + json client, same results.
 
-Run by hand (numbers go in the closing note and the README, never in timed tests):
+Run by hand (numbers go in the closing note and docs/performance.md, never in timed tests):
 
     .venv/bin/python benchmarks/row_cost.py [--rows 10000 100000 1000000]
 

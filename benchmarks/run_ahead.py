@@ -1,6 +1,6 @@
 """Wall time and requests against the API's floor: runs ahead, progress-aware polls.
 
-Run by hand (numbers go in the closing note and the README, never in timed tests):
+Run by hand (numbers go in the closing note and docs/performance.md, never in timed tests):
 
     .venv/bin/python benchmarks/run_ahead.py [--latencies 5 30] [--days 60]
 

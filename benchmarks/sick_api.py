@@ -1,6 +1,6 @@
 """A sick API: how soon a sync ends, and what it extracts, when requests keep failing.
 
-Run by hand (numbers go in the closing note and the README, never in timed tests):
+Run by hand (numbers go in the closing note and docs/performance.md, never in timed tests):
 
     .venv/bin/python benchmarks/sick_api.py [--mailboxes 10 50] [--latency 1] [--quick]
 

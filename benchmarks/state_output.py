@@ -1,6 +1,6 @@
 """STATE output against the work: bytes by mailboxes and by days, coalesced vs every window.
 
-Run by hand (numbers go in the closing note and the README, never in timed tests):
+Run by hand (numbers go in the closing note and docs/performance.md, never in timed tests):
 
     .venv/bin/python benchmarks/state_output.py [--quick]
 

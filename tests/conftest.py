@@ -1,8 +1,14 @@
-"""What every test shares: its own run journal folder, never the user's cache."""
+"""What every test shares: its own run journal folder (never the user's cache), no deadlines."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
+
+# A deadline is a timing goal, and timing goals live in benchmarks: with the suite's
+# workers sharing two cores, a slow example is the machine's load, not a regression.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -46,10 +47,20 @@ def postgres() -> Iterator[psycopg.Connection[Any]]:
 
 @pytest.fixture(scope="session")
 def meltano_installed() -> None:
-    done = subprocess.run(
-        [MELTANO, "install"], cwd=ROOT, capture_output=True, text=True, timeout=900, check=False
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    """The project's plugins, installed once per test run however many workers ask."""
+    folder = ROOT / ".meltano"
+    folder.mkdir(exist_ok=True)
+    this_run = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)
+    marker = folder / "tests-installed-for"
+    with (folder / "tests-install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two `meltano install`s in one project collide
+        if marker.exists() and marker.read_text() == this_run:
+            return
+        done = subprocess.run(
+            [MELTANO, "install"], cwd=ROOT, capture_output=True, text=True, timeout=900, check=False
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        marker.write_text(this_run)
 
 
 @pytest.fixture
@@ -63,13 +74,28 @@ def control(sandbox: Sandbox) -> SandboxControl:
     return SandboxControl(sandbox.base_url)
 
 
+def own_sys_dir(folder: Path) -> Path:
+    """A Meltano system directory for one pipeline, sharing the project's installed plugins.
+
+    `meltano run` writes a plugin's catalog and config to `.meltano/run/<plugin>/`, one
+    directory per plugin name, so two runs of one plugin in one project at once (tests on
+    parallel workers) can overwrite or remove each other's files ("Invalid catalog"); and
+    each pipeline gets its own system database (state and run records) too.
+    """
+    folder.mkdir(parents=True)
+    for plugins in ("extractors", "loaders"):  # installed once, by `meltano install`
+        (folder / plugins).symlink_to(ROOT / ".meltano" / plugins)
+    return folder
+
+
 @dataclass
 class Pipeline:
-    """One isolated pipeline: its own target schema and its own Meltano state id."""
+    """One isolated pipeline: its own target schema, Meltano state id and system directory."""
 
     sandbox: Sandbox
     schema: str
     suffix: str
+    sys_dir: Path
 
     @property
     def state_id(self) -> str:
@@ -82,6 +108,7 @@ class Pipeline:
             "MELTANO_ENVIRONMENT": "test",
             "TAP_EMAILGISTICS_BASE_URL": self.sandbox.base_url,
             "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": self.schema,
+            "MELTANO_SYS_DIR_ROOT": str(self.sys_dir),
             **extra,
         }
 
@@ -114,7 +141,8 @@ def pipeline(
     sandbox: Sandbox,
     postgres: psycopg.Connection[Any],
     meltano_installed: None,  # noqa: ARG001 - installs the plugins first
+    tmp_path: Path,
 ) -> Iterator[Pipeline]:
     name = f"e2e_{uuid.uuid4().hex[:10]}"
-    yield Pipeline(sandbox, name, name)
+    yield Pipeline(sandbox, name, name, own_sys_dir(tmp_path / "meltano"))
     postgres.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))

@@ -25,7 +25,6 @@ from .meltano_lab import (
     RUNS_AFTER_SAVE,
     Lab,
     RunRecord,
-    Separate,
     last_heartbeat,
     make_instant,
     run_record,
@@ -38,12 +37,14 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
+    from .conftest import Pipeline
+
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Full:
-    pipeline: Separate
+    pipeline: Pipeline
     control: SandboxControl
     done: Finished
     runs: int
@@ -60,7 +61,7 @@ def full_sync(lab: Lab) -> Full:
 class Stopped:
     """A long `meltano run` stopped one way, and what its rerun did."""
 
-    pipeline: Separate
+    pipeline: Pipeline
     control: SandboxControl
     first: Finished  # the stopped run
     saved: dict[str, Any]  # the state Meltano held at the stop ({} before the first save)
@@ -174,7 +175,7 @@ def stopped(  # noqa: PLR0913 - one pipeline, described by what makes it differ
 
 @dataclass
 class Budgeted:
-    pipeline: Separate
+    pipeline: Pipeline
     control: SandboxControl
     first: Finished
     first_runs: int

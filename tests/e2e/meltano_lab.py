@@ -7,11 +7,14 @@ sandbox); the constants say how long a pipeline's sync is and what Meltano logs.
 
 from __future__ import annotations
 
+import ast
+import inspect
 import os
 import re
 import signal
 import sqlite3
 import subprocess
+import textwrap
 import threading
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -20,16 +23,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from psycopg import sql
 
 from emailgistics_sandbox import Sandbox, SandboxControl, SandboxSettings
 
-from .conftest import MELTANO, ROOT, Pipeline
+from .conftest import MELTANO, ROOT, Pipeline, own_sys_dir
 from .processes import GUARD_SECONDS, Finished, Launched, finished, session
 from .test_meltano_pipeline import report_posts
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from pathlib import Path
 
     import psycopg
@@ -77,6 +81,34 @@ REFUSED = re.compile(
 HTTP_OK = 200
 
 
+def scenarios_read(items: Iterable[pytest.Item], module: str) -> set[str]:
+    """The scenarios the selected tests of ``module`` read, so that only those start.
+
+    A test names each one as a literal in ``lab.result("…")`` or as its ``scenario``
+    parameter; a test using the ``plan`` fixture reads the full sync too.
+    """
+    names: set[str] = set()
+    for item in items:
+        if not isinstance(item, pytest.Function) or item.module.__name__ != module:
+            continue
+        if (scenario := getattr(item, "callspec", None)) and "scenario" in scenario.params:
+            names.add(str(scenario.params["scenario"]))
+        if "plan" in item.fixturenames:
+            names.add("full sync")
+        tree = ast.parse(textwrap.dedent(inspect.getsource(item.function)))
+        names |= {
+            call.args[0].value
+            for call in ast.walk(tree)
+            if isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "result"
+            and call.args
+            and isinstance(call.args[0], ast.Constant)
+            and isinstance(call.args[0].value, str)
+        }
+    return names
+
+
 def runs_created(control: SandboxControl) -> int:
     """Report POSTs that created a run (a 429 created none; the killed run's leftover
     runs hold slots for a while, so a rerun may meet some)."""
@@ -101,7 +133,9 @@ class Lab:
         self._processes: list[subprocess.Popen[bytes]] = []
         self._schemas: list[str] = []
         self._scenarios = scenarios
-        self._pool = ThreadPoolExecutor(max_workers=len(scenarios), thread_name_prefix="kills")
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, len(scenarios)), thread_name_prefix="kills"
+        )
         self._futures: dict[str, Future[Any]] = {}
 
     def start(self) -> None:
@@ -110,22 +144,25 @@ class Lab:
 
     def result(self, name: str) -> Any:
         """What scenario ``name`` returned (each scenario has its own record type)."""
+        if name not in self._futures:
+            msg = (
+                f"the kill lab did not start {name!r}: a test names the scenarios it reads "
+                f'as lab.result("{name}") or as its `scenario` parameter'
+            )
+            raise LookupError(msg)
         return self._futures[name].result()
 
-    def pipeline(self, settings: SandboxSettings) -> tuple[Separate, SandboxControl]:
+    def pipeline(self, settings: SandboxSettings) -> tuple[Pipeline, SandboxControl]:
         """A new sandbox, schema, state id and Meltano system directory."""
         with self._lock:
             self._check_open()
             sandbox = self._stack.enter_context(Sandbox(settings))
             name = f"e2e_kills_{uuid.uuid4().hex[:10]}"
             self._schemas.append(name)
-        sys_dir = self._folder / name
-        sys_dir.mkdir()
-        for plugins in ("extractors", "loaders"):  # installed once, by `meltano install`
-            (sys_dir / plugins).symlink_to(ROOT / ".meltano" / plugins)
-        return Separate(sandbox, name, name, sys_dir), SandboxControl(sandbox.base_url)
+        sys_dir = own_sys_dir(self._folder / name)
+        return Pipeline(sandbox, name, name, sys_dir), SandboxControl(sandbox.base_url)
 
-    def launch(self, pipeline: Separate, *args: str, **env: str) -> Launched:
+    def launch(self, pipeline: Pipeline, *args: str, **env: str) -> Launched:
         """Start `meltano --log-format=json <args>` (default: this pipeline's run)."""
         args = args or ("run", "--state-id-suffix", pipeline.suffix, *PLUGINS)
         log_path = self._folder / f"{pipeline.suffix}-{uuid.uuid4().hex[:6]}.log"
@@ -146,7 +183,7 @@ class Lab:
             self._processes.append(process)
         return Launched(process, log_path)
 
-    def run(self, pipeline: Separate, *args: str, **env: str) -> Finished:
+    def run(self, pipeline: Pipeline, *args: str, **env: str) -> Finished:
         """Run a `meltano` command to its end."""
         launched = self.launch(pipeline, *args, **env)
         launched.process.wait(timeout=GUARD_SECONDS)
@@ -180,23 +217,7 @@ class Lab:
 PLUGINS = ("tap-emailgistics", "target-postgres")
 
 
-@dataclass
-class Separate(Pipeline):
-    """A pipeline with a Meltano system directory of its own.
-
-    `meltano run` writes a plugin's catalog and config to `.meltano/run/<plugin>/`, one
-    directory per plugin name, so two runs of one plugin in one project at once can
-    overwrite or remove each other's files ("Invalid catalog"); and each pipeline gets
-    its own system database (state and run records) too.
-    """
-
-    sys_dir: Path
-
-    def env(self, **extra: str) -> dict[str, str]:
-        return super().env(MELTANO_SYS_DIR_ROOT=str(self.sys_dir), **extra)
-
-
-def last_heartbeat(pipeline: Separate) -> datetime:
+def last_heartbeat(pipeline: Pipeline) -> datetime:
     """The killed run's last heartbeat, from Meltano's system database."""
     with closing(sqlite3.connect(pipeline.sys_dir / "meltano.db")) as db:
         [(beat,)] = db.execute(
@@ -214,7 +235,7 @@ class RunRecord:
     ended_at: datetime | None
 
 
-def run_record(pipeline: Separate, launched: Finished) -> RunRecord:
+def run_record(pipeline: Pipeline, launched: Finished) -> RunRecord:
     [run_id] = {str(e["run_id"]) for e in launched.events if "run_id" in e}
     with closing(sqlite3.connect(pipeline.sys_dir / "meltano.db")) as db:
         [(state, ended_at)] = db.execute(

@@ -3,7 +3,7 @@
 A brand-new Meltano project in a temporary folder, every command of the README's
 ``adopt`` block (paths, the sandbox's port and the schema substituted: the README's
 ``emailgistics_raw`` may hold someone's data), a real PostgreSQL, and the tables checked
-against the sandbox's ground truth; then the README's schedule commands in that project.
+against the sandbox's ground truth; then the schedule commands (docs/operating.md) in it.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 
     import psycopg
 
-pytestmark = pytest.mark.e2e
+# One worker runs the module: its tests share one expensive module fixture.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("adopt-readme")]
 
 
 @dataclass

@@ -3,7 +3,8 @@
 Two `meltano run`s into the real PostgreSQL (target-postgres as `plugin/` defines it:
 ACTIVATE_VERSION processed, soft delete); between them the sandbox's directory drops a
 user, a tag and a mailbox. Then those rows are flagged, nothing else is, and the
-README's stale-partition query finds the mailbox the key no longer sees.
+stale-partition query (docs/incremental-and-finality.md) finds the mailbox the key no
+longer sees.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ after Meltano's first save; they all run at once, each with its own sandbox, sch
 id and Meltano system directory, started by one module fixture, and the tests then check
 one behaviour each on what the pipelines did. Reruns make the sandbox's runs end at once:
 they are compared by the report runs they create, not by their minutes.
-The README's section "Stopping, killing and overlapping runs under Meltano" quotes the
+The section "Stopping, killing and overlapping runs under Meltano" of docs/operating.md quotes the
 figures these pipelines measure (``--log-cli-level=INFO`` prints them).
 """
 
@@ -31,6 +31,7 @@ from .meltano_lab import (
     RUNS_AFTER_SAVE,
     TARGET_SIGTERM_DRAIN,
     Lab,
+    scenarios_read,
 )
 from .processes import SAVED, Finished
 from .test_meltano_pipeline import assert_tables_equal_truth
@@ -40,7 +41,8 @@ if TYPE_CHECKING:
 
     import psycopg
 
-pytestmark = pytest.mark.e2e
+# One worker runs the module: its tests share one expensive module fixture.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("kill-lab")]
 log = logging.getLogger(__name__)
 #: Runs a rerun may create again: the one whose POST was answered as the stop came,
 #: before the tap wrote it to its run journal.
@@ -59,8 +61,12 @@ def lab(
     postgres: psycopg.Connection[Any],
     meltano_installed: None,  # noqa: ARG001 - installs the plugins first
     tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Lab]:
-    started = Lab(postgres, tmp_path_factory.mktemp("meltano-kills"), SCENARIOS)
+    # Only the pipelines the selected tests read: `-k` on one test starts one or two.
+    wanted = scenarios_read(request.session.items, __name__)
+    chosen = {name: scenario for name, scenario in SCENARIOS.items() if name in wanted}
+    started = Lab(postgres, tmp_path_factory.mktemp("meltano-kills"), chosen)
     try:
         started.start()
         yield started

@@ -13,7 +13,8 @@ from tap_emailgistics.catalog.registry import stream_definitions
 
 ROOT = Path(__file__).parents[2]
 UV = str(Path(sys.executable).parent / "uv")
-pytestmark = pytest.mark.e2e
+# One worker runs the module: its tests share one expensive module fixture.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("packaging")]
 
 
 @pytest.fixture(scope="module")

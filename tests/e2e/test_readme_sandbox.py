@@ -1,14 +1,15 @@
-"""The README's sandbox commands, run verbatim (apart from the port)."""
+"""The sandbox page's commands (docs/sandbox.md), run verbatim (apart from the port)."""
 
 from __future__ import annotations
 
 import json
-import re
 import socket
 import subprocess
 import time
 
 import pytest
+
+from tests.readme import readme_block
 
 from .conftest import ROOT
 
@@ -16,10 +17,7 @@ pytestmark = pytest.mark.e2e
 
 
 def sandbox_block() -> list[str]:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"## The sandbox.*?```bash\n(.*?)```", readme, re.DOTALL)
-    assert match, "README.md lost its sandbox commands"
-    return [line.split("  #")[0].strip() for line in match.group(1).splitlines()]
+    return [line.split("  #")[0].strip() for line in readme_block("sandbox").splitlines()]
 
 
 def free_port() -> str:

@@ -1,8 +1,8 @@
-"""Issue "What an operator sees under Meltano": several accounts in one project, as the README says.
+"""Issue "What an operator sees under Meltano": several accounts in one project, as the docs say.
 
 Two sandboxes are two accounts (seeds 7 and 8: other data under the same keys, and the
 documentation's example mailbox in both). A new project follows "Adding it to your
-Meltano project" for the first and "Several accounts in one project" for the second,
+Meltano project" for the first and docs/several-accounts.md for the second,
 verbatim apart from ports and schemas; PostgreSQL is checked against each sandbox's
 ground truth.
 """
@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 
     import psycopg
 
-pytestmark = pytest.mark.e2e
+# One worker runs the module: its tests share one expensive module fixture.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("several-accounts")]
 SECOND_BASE_URL = "http://127.0.0.1:8766"  # the second sandbox, in the README
 SECOND_SCHEMA, SHARED_SCHEMA = "emailgistics_eu", "emailgistics_all"
 

@@ -192,6 +192,7 @@ def slow_runs() -> Iterator[Sandbox]:
         yield running
 
 
+@pytest.mark.slow
 def test_given_a_time_budget_when_syncs_repeat_then_each_ends_with_0_and_all_rows_arrive(
     slow_runs: Sandbox, tmp_path: Path
 ) -> None:
@@ -203,6 +204,7 @@ def test_given_a_time_budget_when_syncs_repeat_then_each_ends_with_0_and_all_row
     assert_matches_truth(control, runs, config["mailbox_ids"])
 
 
+@pytest.mark.slow
 def test_given_a_budgeted_sync_killed_with_runs_in_flight_when_rerun_then_nothing_is_lost(
     slow_runs: Sandbox, tmp_path: Path
 ) -> None:

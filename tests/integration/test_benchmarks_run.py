@@ -1,7 +1,7 @@
-"""The README's benchmark commands keep working (small sizes; numbers are not checked here).
+"""The benchmark commands of docs/performance.md keep working (small sizes; numbers unchecked).
 
 Timing goals live in the benchmarks, run by hand; this only runs each script end to end,
-as the README prints it apart from smaller arguments, and reads its table and summary.
+as the docs print it apart from smaller arguments, and reads its table and summary.
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+# Subprocesses that wait on real sandbox runs: the full suite's, not the quick loop's.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).parents[2]
 

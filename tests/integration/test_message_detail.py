@@ -157,6 +157,7 @@ def three_mailboxes(control: SandboxControl, base_url: str, **overrides: Any) ->
     )
 
 
+@pytest.mark.slow
 def test_given_a_sync_killed_with_message_runs_in_flight_when_rerun_then_nothing_is_lost(
     slow_runs: Sandbox, tmp_path: Path
 ) -> None:
@@ -175,6 +176,7 @@ def test_given_a_sync_killed_with_message_runs_in_flight_when_rerun_then_nothing
     assert_equal_truth(upserted(killed, rerun), truth(control, config["mailbox_ids"], END))
 
 
+@pytest.mark.slow
 def test_given_a_mailbox_whose_message_runs_fail_when_synced_then_only_it_fails_and_recovers(
     sandbox: Sandbox, control: SandboxControl, tmp_path: Path
 ) -> None:
@@ -198,6 +200,7 @@ def test_given_a_mailbox_whose_message_runs_fail_when_synced_then_only_it_fails_
     assert_equal_truth(upserted(first, second), truth(control, config["mailbox_ids"], END))
 
 
+@pytest.mark.slow
 def test_given_a_time_budget_when_message_syncs_repeat_then_each_ends_with_0_and_all_rows_arrive(
     slow_runs: Sandbox, tmp_path: Path
 ) -> None:

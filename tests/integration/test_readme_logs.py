@@ -1,4 +1,4 @@
-"""The README's "Watching a sync" sample: every line has the shape of a line the tap prints.
+"""The "Watching a sync" sample of docs/operating.md: each line is shaped like one the tap prints.
 
 A sync against the sandbox prints each kind of INFO and ERROR line the sample shows (a
 heartbeat at every wait, one mailbox failing); numbers, ids, instants and durations
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tap_emailgistics.cli import error_line
 from tests.inprocess import sync
+from tests.readme import readme_block
 from tests.truth import REPORT_STREAMS, active_mailbox_ids
 
 from .conftest import tap_config
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
     from emailgistics_sandbox import Sandbox, SandboxControl
 
-README = Path(__file__).parents[2] / "README.md"
 _SHAPES = (
     (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{4}…", "ID"),
     (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", "TIME"),
@@ -41,9 +40,7 @@ def shape(line: str) -> str:
 
 
 def sample() -> list[str]:
-    text = README.read_text(encoding="utf-8")
-    block = text.split("<!-- watching:start", 1)[1].split("<!-- watching:end -->", 1)[0]
-    lines = block.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    lines = readme_block("watching", "text").splitlines()
     return [line for line in lines if line and not line.startswith("…")]
 
 

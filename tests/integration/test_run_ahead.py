@@ -11,6 +11,8 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from tests.inprocess import sync
 from tests.truth import REPORT_STREAMS, active_mailbox_ids
 
@@ -19,8 +21,6 @@ from .test_scenarios import END, START, assert_matches_truth
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import pytest
 
     from emailgistics_sandbox import Sandbox, SandboxControl
 
@@ -91,6 +91,7 @@ def test_given_posts_that_queue_then_fail_when_synced_then_orphans_count_against
     assert_matches_truth(control, [run], config["mailbox_ids"])
 
 
+@pytest.mark.slow
 def test_given_another_client_using_two_slots_when_synced_then_rows_right_and_few_429s(
     sandbox: Sandbox, control: SandboxControl, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -4,7 +4,7 @@ The mapping is MeltanoLabs target-snowflake's (integer -> NUMBER, number -> DOUB
 object/array -> VARIANT, date-time strings -> TIMESTAMP_NTZ by default, other strings
 -> VARCHAR, boolean -> BOOLEAN). Each column's *intended* type is decided by what the
 column is; the test fails when the schema would make Snowflake store it otherwise, and
-when the README's table no longer says the same.
+when the table of docs/snowflake.md no longer says the same.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+
+from tests.readme import doc_text
 
 ROOT = Path(__file__).parents[2]
 LOADER_MAPPING = {
@@ -72,9 +74,8 @@ def test_given_every_schema_column_when_mapped_then_snowflake_stores_it_as_inten
             assert snowflake_type(column) == intended_type(name), (path.name, name)
 
 
-def test_given_the_readme_table_when_read_then_it_states_the_loader_mapping() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Loading into Snowflake", 1)[1].split("\n## ", 1)[0]
+def test_given_the_snowflake_page_table_when_read_then_it_states_the_loader_mapping() -> None:
+    section = doc_text("docs/snowflake.md").split("# Loading into Snowflake\n", 1)[1]
     for (json_type, fmt), snowflake in LOADER_MAPPING.items():
         row = f"`{json_type}`, `format: {fmt}`" if fmt else f"`{json_type}`"
         line = next(x for x in section.splitlines() if x.startswith("| ") and row in x)
