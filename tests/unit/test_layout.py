@@ -35,12 +35,12 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports(path: Path) -> set[str]:
-    """The repository's modules ``path`` imports, also under ``TYPE_CHECKING``."""
-    name = module_name(path)
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+def imported(source: str, name: str, *, is_package: bool) -> set[str]:
+    """The repository's modules (and members) module ``name`` imports: relative imports
+    resolved, those under ``TYPE_CHECKING`` included."""
+    package = name if is_package else name.rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom):
             base = package.split(".")[: len(package.split(".")) - node.level + 1]
             module = ".".join([*base, node.module] if node.level else [node.module or ""])
@@ -51,11 +51,17 @@ def imports(path: Path) -> set[str]:
     return {m for m in found if m.split(".")[0] in SOURCES and m != name}
 
 
+def imports(path: Path) -> set[str]:
+    """The repository's modules (and members) the module at ``path`` imports."""
+    source = path.read_text(encoding="utf-8")
+    return imported(source, module_name(path), is_package=path.name == "__init__.py")
+
+
 def graph(paths: list[Path]) -> dict[str, set[str]]:
-    """Module → the repository modules it imports (a name that is a package's member
-    resolves to the package module, as Python does)."""
+    """Module → the modules among ``paths`` it imports (a name that is a package's
+    member resolves to the package module, as Python does)."""
     known = {module_name(p) for p in paths}
-    return {module_name(p): {m for m in imports(p) if m in known} for p in paths}
+    return {module_name(p): imports(p) & known for p in paths}
 
 
 def python_files() -> list[Path]:

@@ -5,60 +5,12 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.unit.test_layout import cycle
+from tests.unit.test_layout import cycle, graph, imported
 
 PACKAGE = Path(__file__).parents[2] / "emailgistics_sandbox"
-ROOT = PACKAGE.name
 #: Bottom to top: each subpackage imports only itself and the ones before it. The
 #: package's own top-level modules (``__init__``, ``cli``) sit above all of them.
 LAYERS = ("settings", "truth", "runs", "neighbour", "api", "control", "transport")
-
-
-def module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def modules() -> dict[str, Path]:
-    return {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
-
-
-def imports(source: str, name: str, *, is_package: bool, known: set[str]) -> set[str]:
-    """The sandbox modules module ``name`` imports: relative ones too, and under TYPE_CHECKING.
-
-    ``from package import name`` counts as importing the submodule when there is one.
-    """
-    here = name.split(".") if is_package else name.split(".")[:-1]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name.split(".")[0] == ROOT}
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = here[: len(here) - (node.level - 1)]
-                target = ".".join([*base, *([node.module] if node.module else [])])
-            else:
-                target = node.module or ""
-            if target.split(".")[0] != ROOT:
-                continue
-            found |= {f"{target}.{a.name}" for a in node.names if f"{target}.{a.name}" in known}
-            if any(f"{target}.{a.name}" not in known for a in node.names):
-                found.add(target)
-    found.discard(name)
-    return found
-
-
-def graph() -> dict[str, set[str]]:
-    known = modules()
-    return {
-        name: imports(
-            path.read_text(encoding="utf-8"),
-            name,
-            is_package=path.name == "__init__.py",
-            known=set(known),
-        )
-        for name, path in known.items()
-    }
 
 
 def layer(module: str) -> int:
@@ -78,7 +30,7 @@ def upward_imports(edges: dict[str, set[str]]) -> list[str]:
 
 
 def test_given_the_sandbox_when_imports_are_followed_then_no_cycle_and_parts_form_layers() -> None:
-    edges = graph()
+    edges = graph(sorted(PACKAGE.rglob("*.py")))
     assert cycle(edges) == []
     assert upward_imports(edges) == []
     # The graph is not empty by accident: the layers do import each other, downwards.
@@ -105,7 +57,7 @@ def test_given_relative_and_type_checking_imports_when_read_then_both_are_edges(
         "emailgistics_sandbox.api.state",
         "emailgistics_sandbox.control.endpoints",
     }
-    found = imports(source, "emailgistics_sandbox.api.catalog", is_package=False, known=known)
+    found = imported(source, "emailgistics_sandbox.api.catalog", is_package=False) & known
     assert found == known
     assert upward_imports({"emailgistics_sandbox.api.catalog": found}) == [
         "emailgistics_sandbox.api.catalog -> emailgistics_sandbox.control.endpoints"
