@@ -96,10 +96,12 @@ class Pipeline:
     schema: str
     suffix: str
     sys_dir: Path
+    #: The loader of its `meltano run` (Meltano names the state id after the pair).
+    loader: str = "target-postgres"
 
     @property
     def state_id(self) -> str:
-        return f"test:tap-emailgistics-to-target-postgres:{self.suffix}"
+        return f"test:tap-emailgistics-to-{self.loader}:{self.suffix}"
 
     def env(self, **extra: str) -> dict[str, str]:
         return {

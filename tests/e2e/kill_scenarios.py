@@ -20,13 +20,15 @@ from tests.truth import active_mailbox_ids
 from .meltano_lab import (
     FAST_SYNC,
     LONG_SYNC,
-    PLUGINS,
+    REAL_DRAIN,
+    REAL_RUN_SECONDS,
     RUN_SECONDS,
     RUNS_AFTER_SAVE,
     Lab,
     RunRecord,
     last_heartbeat,
     make_instant,
+    plugins,
     run_record,
     runs_created,
     sandbox_settings,
@@ -140,12 +142,8 @@ def stopped(  # noqa: PLR0913 - one pipeline, described by what makes it differ
         run.until(lambda: runs_created(control) >= at_save + RUNS_AFTER_SAVE, "more runs")
     else:
         run.until(lambda: runs_created(control) >= 3, "three report runs")
-    plugins = children(run.pid)
-    assert plugins, "meltano has not started its plugins"
     timeline["stop"] = run.seconds()
-    stop(run)
-    first = finished(run)
-    wait_for(lambda: not any(map(alive, plugins)), "the tap and the target to end")
+    first = stop_and_wait(run, stop)
     timeline["all ended"] = run.seconds()
     outcome = Stopped(
         pipeline,
@@ -164,13 +162,32 @@ def stopped(  # noqa: PLR0913 - one pipeline, described by what makes it differ
     if rerun:
         make_instant(control)
         force = ("--force",) if forced else ()
-        args = ("run", *force, "--state-id-suffix", pipeline.suffix, *PLUGINS)
+        args = ("run", *force, "--state-id-suffix", pipeline.suffix, *plugins(pipeline))
         outcome.rerun = lab.run(pipeline, *args, **FAST_SYNC)
         outcome.rerun_runs = runs_created(control) - outcome.runs_before
     timeline["runs before the stop ended"] = outcome.runs_before
     timeline["rerun runs"] = outcome.rerun_runs
     log.info("%s: %s", label, timeline)
     return outcome
+
+
+def stop_and_wait(run: Launched, stop: Callable[[Launched], None]) -> Finished:
+    """Stop ``run`` one way; return once meltano and its plugins have all ended."""
+    started = children(run.pid)
+    assert started, "meltano has not started its plugins"
+    stop(run)
+    first = finished(run)
+    wait_for(lambda: not any(map(alive, started)), "the tap and the target to end")
+    return first
+
+
+def real_drain(lab: Lab) -> Finished:
+    """The real target-postgres: a long sync, SIGTERMed to meltano at its first save."""
+    pipeline, _ = lab.pipeline(sandbox_settings(REAL_RUN_SECONDS), REAL_DRAIN)
+    run = lab.launch(pipeline, **LONG_SYNC)
+    run.until(lambda: run.saves() >= 1, "Meltano's first state save")
+    log.info("the real target-postgres: Meltano's first save %s s in", run.seconds())
+    return stop_and_wait(run, _stop_meltano(signal.SIGTERM))
 
 
 @dataclass
@@ -219,7 +236,9 @@ def tap_exits_with(code: int) -> Callable[[Lab], Finished]:
 
 
 SCENARIOS: dict[str, Callable[[Lab], Any]] = {
-    # The slowest first: the API-down exit 2 waits out the tap's retries (about 4 min).
+    # The slowest first: the real 5-minute drain, then the API-down exit 2, which waits
+    # out the tap's retries (about 4 min).
+    "the real 5-minute drain": real_drain,
     "exit 2": tap_exits_with(2),
     "SIGTERM meltano after a save": lambda lab: stopped(
         lab, "SIGTERM meltano after a save", _stop_meltano(signal.SIGTERM), after_save=True

@@ -3,12 +3,14 @@
 Issue "A killed `meltano run` starts over". Under `meltano run`, Meltano saves the STATE
 lines the *target* prints, and target-postgres (Singer SDK 0.54) prints one only when it
 drains all its sinks: when a record arrives more than 5 minutes after its last drain, at
-the end of its input, or when it is signalled itself. So each long pipeline here would
-sync for about 10 minutes (63 report runs of 30 s, 3 at a time) and is stopped a little
-after Meltano's first save; they all run at once, each with its own sandbox, schema, state
-id and Meltano system directory, started by one module fixture, and the tests then check
-one behaviour each on what the pipelines did. Reruns make the sandbox's runs end at once:
-they are compared by the report runs they create, not by their minutes.
+the end of its input, or when it is signalled itself. One pipeline runs the real target
+until that first 5-minute save; the others use the same target with its first drain
+after 20 s (tests/e2e/quick_drain), so each long pipeline syncs for about 3.5 minutes
+(63 report runs of 10 s, 3 at a time) and is stopped a little after Meltano's first save.
+They all run at once, each with its own sandbox, schema, state id and Meltano system
+directory, started by one module fixture, and the tests then check one behaviour each on
+what the pipelines did. Reruns make the sandbox's runs end at once: they are compared by
+the report runs they create, not by their minutes.
 The section "Stopping, killing and overlapping runs under Meltano" of docs/operating.md quotes the
 figures these pipelines measure (``--log-cli-level=INFO`` prints them).
 """
@@ -26,11 +28,12 @@ import pytest
 from .kill_scenarios import SCENARIOS, Budgeted, Full, Stopped
 from .meltano_lab import (
     FIVE_MINUTE_DRAIN,
-    PLUGINS,
+    QUICK_DRAIN_LOGGED,
     REFUSED,
     RUNS_AFTER_SAVE,
     TARGET_SIGTERM_DRAIN,
     Lab,
+    plugins,
     scenarios_read,
 )
 from .processes import SAVED, Finished
@@ -85,13 +88,26 @@ def plan(lab: Lab) -> int:
 # --- when target-postgres hands Meltano a state -----------------------------------------
 
 
+def drained_before_the_first_save(done: Finished, drain: str) -> bool:
+    events = [str(e.get("event", "")) for e in done.events]
+    first_save = next(i for i, e in enumerate(events) if e.startswith(SAVED))
+    return any(drain in e for e in events[:first_save])
+
+
 def test_given_a_long_run_when_meltano_first_saves_its_state_then_target_postgres_drained_on_age(
     lab: Lab,
 ) -> None:
-    stopped_run: Stopped = lab.result("SIGTERM meltano after a save")
-    events = [str(e.get("event", "")) for e in stopped_run.first.events]
-    first_save = next(i for i, e in enumerate(events) if e.startswith(SAVED))
-    assert any(FIVE_MINUTE_DRAIN in e for e in events[:first_save])
+    # The real target-postgres, unchanged: its first state comes from the 5-minute drain.
+    assert drained_before_the_first_save(lab.result("the real 5-minute drain"), FIVE_MINUTE_DRAIN)
+
+
+def test_given_the_quick_drain_loader_when_meltano_first_saves_then_it_drained_on_age_early(
+    lab: Lab,
+) -> None:
+    # The other pipelines' loader: the same drain, its first one after 20 s.
+    late: Stopped = lab.result("SIGTERM meltano after a save")
+    assert drained_before_the_first_save(late.first, QUICK_DRAIN_LOGGED)
+    assert not drained_before_the_first_save(late.first, FIVE_MINUTE_DRAIN)
 
 
 # --- SIGTERM or SIGKILL to `meltano` ----------------------------------------------------
@@ -206,7 +222,7 @@ def test_given_the_tap_sigtermed_by_the_readme_command_when_meltano_ends_then_it
     assert tap.first.returncode == 1
     events = [str(e.get("event", "")) for e in tap.first.events]
     assert "Extractor failed" in events
-    assert sum(1 for e in events if e.startswith(SAVED)) == 2  # the 5-minute one, the stop's
+    assert sum(1 for e in events if e.startswith(SAVED)) == 2  # the first drain's, the stop's
     assert tap.left != tap.saved
 
 
@@ -270,7 +286,8 @@ def test_given_a_run_in_progress_when_a_second_run_uses_its_state_id_then_meltan
     refusal = REFUSED.search(tap.overlap.text)
     assert refusal, tap.overlap.text[-3000:]
     assert refusal["job"] == tap.pipeline.state_id
-    assert not [e for e in tap.overlap.events if e.get("name") in PLUGINS]  # neither started
+    started = [e for e in tap.overlap.events if e.get("name") in plugins(tap.pipeline)]
+    assert not started  # neither plugin started
 
 
 def test_given_a_time_budget_when_the_run_ends_on_time_then_the_next_run_repeats_nothing(
