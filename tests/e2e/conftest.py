@@ -60,7 +60,25 @@ def meltano_installed() -> None:
             [MELTANO, "install"], cwd=ROOT, capture_output=True, text=True, timeout=900, check=False
         )
         assert done.returncode == 0, done.stderr[-3000:]
+        compile_bytecode(folder)
         marker.write_text(this_run)
+
+
+def compile_bytecode(folder: Path) -> None:
+    """Compile the plugin venvs under ``folder``, as scripts/bootstrap.sh does .venv.
+
+    uv compiles a venv as it installs it (``UV_COMPILE_BYTECODE``), but `meltano install`
+    leaves a venv it installed before alone; with PYTHONDONTWRITEBYTECODE set, every
+    plugin process of every test would compile all it imports again. The exit code is
+    not checked: some packages ship templates that are not Python.
+    """
+    libs = sorted(str(lib) for lib in folder.glob("*/*/venv/lib"))
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "-j", "0", *libs],
+        capture_output=True,
+        timeout=900,
+        check=False,
+    )
 
 
 @pytest.fixture

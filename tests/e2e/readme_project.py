@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 ADOPT_START = "2026-04-01"  # the adopt block's start_date
 ADOPT_BASE_URL = "http://127.0.0.1:8765"
 ADOPT_SCHEMA = "emailgistics_raw"
+SECOND_BASE_URL = "http://127.0.0.1:8766"  # the second account's sandbox, in the docs
+SECOND_SCHEMA, SHARED_SCHEMA = "emailgistics_eu", "emailgistics_all"
 
 
 def localised(text: str, replacements: dict[str, str]) -> str:
@@ -63,6 +66,30 @@ def adopt(folder: Path, base_url: str, schema: str) -> Path:
     done = run_bash(script, folder)
     assert done.returncode == 0, done.stderr[-4000:]
     return folder / "emailgistics-project"
+
+
+def meltano(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """One `meltano` command in ``project``, in an operator's environment."""
+    return subprocess.run(
+        [MELTANO, *args],
+        cwd=project,
+        env=operator_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def own_schemas() -> dict[str, str]:
+    """A schema of the tests' own for each schema the docs name (those may hold data)."""
+    tag = uuid.uuid4().hex[:10]
+    return {name: f"e2e_{tag}_{name}" for name in (ADOPT_SCHEMA, SECOND_SCHEMA, SHARED_SCHEMA)}
+
+
+def drop(postgres: psycopg.Connection[Any], schemas: dict[str, str]) -> None:
+    for name in schemas.values():
+        postgres.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
 
 
 def plain(value: Any) -> Any:

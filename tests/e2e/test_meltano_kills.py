@@ -169,7 +169,11 @@ def test_given_meltano_sigtermed_after_a_save_when_rerun_then_the_runs_since_are
     assert journaled(late.rerun) >= RUNS_AFTER_SAVE
     assert late.repeated(plan) <= MAY_REPEAT
     log.info(
-        "SIGTERM meltano: %s before, %s rerun, plan %s", late.runs_before, late.rerun_runs, plan
+        "SIGTERM meltano: %s before, %s rerun, %s from the journal, plan %s",
+        late.runs_before,
+        late.rerun_runs,
+        journaled(late.rerun),
+        plan,
     )
 
 
@@ -209,7 +213,12 @@ def test_given_meltano_sigkilled_after_a_save_when_rerun_with_force_then_it_resu
     assert killed.rerun_runs < plan
     assert journaled(killed.rerun) >= RUNS_AFTER_SAVE
     assert killed.repeated(plan) <= MAY_REPEAT
-    log.info("SIGKILL meltano: %s before, %s rerun", killed.runs_before, killed.rerun_runs)
+    log.info(
+        "SIGKILL meltano: %s before, %s rerun, %s from the journal",
+        killed.runs_before,
+        killed.rerun_runs,
+        journaled(killed.rerun),
+    )
 
 
 # --- SIGTERM to the tap only ------------------------------------------------------------
@@ -239,7 +248,12 @@ def test_given_the_tap_sigtermed_when_rerun_then_it_repeats_no_run(lab: Lab, pla
     tap: Stopped = lab.result("SIGTERM the tap after a save")
     assert tap.rerun is not None
     assert tap.rerun.returncode == 0, tap.rerun.text[-3000:]
-    log.info("repeated runs: SIGTERM to the tap %s", tap.repeated(plan))
+    log.info(
+        "SIGTERM to the tap: %s before, %s rerun, %s repeated",
+        tap.runs_before,
+        tap.rerun_runs,
+        tap.repeated(plan),
+    )
     assert tap.repeated(plan) <= MAY_REPEAT
 
 

@@ -9,27 +9,28 @@ ground truth.
 
 from __future__ import annotations
 
-import subprocess
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
-from psycopg import sql
 
 from emailgistics_sandbox import Sandbox, SandboxControl, SandboxSettings
 from tap_emailgistics.plugin_definition import default_selection
 from tests.readme import readme_block
 
-from .conftest import MELTANO
 from .readme_project import (
     ADOPT_SCHEMA,
+    SECOND_BASE_URL,
+    SECOND_SCHEMA,
+    SHARED_SCHEMA,
     adopt,
     assert_holds_the_account,
+    drop,
     loaded_rows,
     localised,
-    operator_env,
+    meltano,
+    own_schemas,
     run_bash,
     table_names,
     truth_until_now,
@@ -43,38 +44,6 @@ if TYPE_CHECKING:
 
 # One worker runs the module: its tests share one expensive module fixture.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("several-accounts")]
-SECOND_BASE_URL = "http://127.0.0.1:8766"  # the second sandbox, in the README
-SECOND_SCHEMA, SHARED_SCHEMA = "emailgistics_eu", "emailgistics_all"
-
-
-def meltano(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [MELTANO, *args],
-        cwd=project,
-        env=operator_env(),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-
-
-def own_schemas() -> dict[str, str]:
-    """A schema of the tests' own for each schema the README names (those may hold data)."""
-    tag = uuid.uuid4().hex[:10]
-    return {name: f"e2e_{tag}_{name}" for name in (ADOPT_SCHEMA, SECOND_SCHEMA, SHARED_SCHEMA)}
-
-
-def drop(postgres: psycopg.Connection[Any], schemas: dict[str, str]) -> None:
-    for name in schemas.values():
-        postgres.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
-
-
-@pytest.fixture
-def schemas(postgres: psycopg.Connection[Any]) -> Iterator[dict[str, str]]:
-    names = own_schemas()
-    yield names
-    drop(postgres, names)
 
 
 @dataclass
@@ -188,28 +157,3 @@ def add_to_meltano_yml(project: Path, fragment: str) -> None:
         assert known.isdisjoint(plugin["name"] for plugin in plugins)
         config["plugins"].setdefault(kind, []).extend(plugins)
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-
-
-def test_given_no_second_api_key_when_its_pair_runs_then_it_loads_the_first_account_by_its_key(
-    tmp_path: Path, schemas: dict[str, str], postgres: psycopg.Connection[Any]
-) -> None:
-    # Two accounts in one region share base_url; leaving out the second account's
-    # settings leaves it both the first's base_url and the first's key.
-    lines = readme_block("accounts").splitlines(keepends=True)
-    forgotten = [
-        line for line in lines if line.startswith("meltano config set tap-emailgistics--eu ")
-    ]
-    assert [line.split()[4] for line in forgotten] == ["base_url", "api_key"]
-    block = localised(
-        "".join(line for line in lines if line not in forgotten),
-        {SECOND_SCHEMA: schemas[SECOND_SCHEMA]},
-    )
-    with Sandbox(SandboxSettings(run_seconds=0.05)) as first:
-        project = adopt(tmp_path, first.base_url, schemas[ADOPT_SCHEMA])
-        done = run_bash(block, project)
-        assert done.returncode == 0, done.stderr[-4000:]
-        loaded = loaded_rows(postgres, schemas[SECOND_SCHEMA])
-        assert_holds_the_account(loaded, SandboxControl(first.base_url))
-    listed = meltano(project, "config", "list", "tap-emailgistics--eu")
-    [api_key] = [line for line in listed.stdout.splitlines() if line.startswith("api_key ")]
-    assert api_key.endswith("(inherited from 'tap-emailgistics')")
