@@ -10,6 +10,7 @@ import yaml
 
 from tap_emailgistics.plugin_definition import meltano_settings, plugin_definition
 from tap_emailgistics.tap import TapEmailgistics
+from tests.readme import readme_block
 
 ROOT = Path(__file__).parents[2]
 
@@ -66,3 +67,18 @@ def test_given_the_readme_when_it_names_the_text_numbers_then_they_are_the_fract
         "poll_max_seconds",
         "poll_jitter",
     }
+
+
+def test_given_the_users_snowflake_definition_when_the_project_inherits_it_then_the_same() -> None:
+    # The Snowflake end-to-end test's loader inherits meltano.yml's target-snowflake:
+    # what it proves holds for the definition users copy only if the two are one.
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text(encoding="utf-8"))
+    [loader] = [p for p in project["plugins"]["loaders"] if p["name"] == "target-snowflake"]
+    users = (ROOT / "plugin" / "target-snowflake.yml").read_text(encoding="utf-8")
+    assert loader == yaml.safe_load(users)
+
+
+def test_given_the_snowflake_page_when_it_adds_the_loader_then_from_the_users_definition() -> None:
+    command = readme_block("snowflake-add", "bash")
+    assert command.startswith("meltano add --plugin-type loader target-snowflake --from-ref ")
+    assert command.split()[-1] == "/path/to/tap-emailgistics/plugin/target-snowflake.yml"

@@ -1,10 +1,12 @@
-"""The Snowflake type of every column, checked on paper (no Snowflake runs here).
+"""The Snowflake type of every column: intended, stated in docs/snowflake.md, and created.
 
 The mapping is MeltanoLabs target-snowflake's (integer -> NUMBER, number -> DOUBLE,
 object/array -> VARIANT, date-time strings -> TIMESTAMP_NTZ by default, other strings
--> VARCHAR, boolean -> BOOLEAN). Each column's *intended* type is decided by what the
-column is; the test fails when the schema would make Snowflake store it otherwise, and
-when the table of docs/snowflake.md no longer says the same.
+-> VARCHAR, boolean -> BOOLEAN), named as Snowflake's `information_schema.columns` shows
+the columns (VARCHAR as TEXT, DOUBLE as FLOAT). Each column's *intended* type is decided
+by what the column is; the tests here fail when the schema would make Snowflake store it
+otherwise, and when the table of docs/snowflake.md no longer says the same;
+tests/e2e/test_snowflake_emulated.py fails when the real loader creates another type.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from tests.readme import doc_text
 
 ROOT = Path(__file__).parents[2]
 LOADER_MAPPING = {
-    ("string", None): "VARCHAR",
+    ("string", None): "TEXT",
     ("string", "date-time"): "TIMESTAMP_NTZ",
     ("integer", None): "NUMBER(38,0)",
-    ("number", None): "DOUBLE",
+    ("number", None): "FLOAT",
     ("boolean", None): "BOOLEAN",
     ("object", None): "VARIANT",
     ("array", None): "VARIANT",
@@ -53,8 +55,8 @@ INTENDED = {
     **dict.fromkeys(UTC_INSTANTS, "TIMESTAMP_NTZ"),
     **dict.fromkeys(["isFinal", "active", "userActive", "ownerUserActive"], "BOOLEAN"),
     **dict.fromkeys(["extraFields", "users", "tags"], "VARIANT"),
-    **dict.fromkeys(["id", "stream", "period", "domain", "timeZone", *WALL_CLOCK_TEXT], "VARCHAR"),
-    **dict.fromkeys(["status", "senderDomain", "activityType"], "VARCHAR"),
+    **dict.fromkeys(["id", "stream", "period", "domain", "timeZone", *WALL_CLOCK_TEXT], "TEXT"),
+    **dict.fromkeys(["status", "senderDomain", "activityType"], "TEXT"),
 }
 
 
@@ -62,9 +64,9 @@ def intended_type(name: str) -> str:
     if name in INTENDED:
         return INTENDED[name]
     if name.endswith(("Id", "Name", "Email", "Color")):
-        return "VARCHAR"
+        return "TEXT"
     if name.startswith("average"):
-        return "DOUBLE"  # minutes with fractions
+        return "FLOAT"  # minutes with fractions
     return "NUMBER(38,0)"  # every other column is a count of messages or conversations
 
 
