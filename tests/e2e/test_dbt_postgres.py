@@ -1,0 +1,96 @@
+"""Issue "From rows to answers" (first slice): the dbt project in transform/, run by Meltano.
+
+`meltano run tap-emailgistics target-postgres dbt-postgres:build`, twice, the sandbox's
+clock a day later before the second: `dbt build` passes both times (its staging, marts
+and tests: keys, accepted values, relationships to the directory, and the reconciliation
+tests tying the marts to the raw rows), and the day that was provisional in the first
+run is flagged so in the mart, kept out of its final-only form, and final after the second.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from psycopg import sql
+
+from tap_emailgistics.plugin_definition import default_selection
+from tests.truth import MESSAGES, active_mailbox_ids
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from datetime import date
+    from pathlib import Path
+
+    import psycopg
+
+    from emailgistics_sandbox import SandboxControl
+
+    from .conftest import Pipeline
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def dbt_schema(pipeline: Pipeline, postgres: psycopg.Connection[Any]) -> Iterator[str]:
+    """The schema dbt builds into; it adds _staging and _marts to it."""
+    schema = f"{pipeline.schema}_dbt"
+    yield schema
+    for name in (schema, f"{schema}_staging", f"{schema}_marts"):
+        postgres.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+
+
+def elt(pipeline: Pipeline, dbt_schema: str, folder: Path) -> None:
+    done = pipeline.meltano(
+        "run",
+        "--state-id-suffix",
+        pipeline.suffix,
+        "tap-emailgistics",
+        "target-postgres",
+        "dbt-postgres:build",
+        TAP_EMAILGISTICS__SELECT=json.dumps([*default_selection(), f"{MESSAGES}.*"]),
+        DBT_POSTGRES_SCHEMA=dbt_schema,
+        DBT_POSTGRES_SOURCE_SCHEMA=pipeline.schema,
+        # Each test's own dbt target/ and logs/: parallel builds would share them.
+        DBT_POSTGRES_TARGET_PATH=str(folder / "target"),
+        DBT_POSTGRES_LOG_PATH=str(folder / "logs"),
+    )
+    assert done.returncode == 0, done.stderr[-5000:]
+
+
+def mailbox_days(
+    pg: psycopg.Connection[Any], relation: str, mailbox: str
+) -> dict[date, tuple[bool, int]]:
+    """``relation``'s day rows of ``mailbox``: is_final and received, by local day."""
+    schema, name = relation.split(".")
+    query = sql.SQL(
+        "SELECT period_start_date, is_final, received FROM {}.{} "
+        "WHERE time_grain = 'day' AND mailbox_id = %s"
+    ).format(sql.Identifier(schema), sql.Identifier(name))
+    return {day: (final, received) for day, final, received in pg.execute(query, (mailbox,))}
+
+
+def test_given_two_runs_across_finality_when_dbt_builds_then_its_tests_pass_and_days_settle(
+    pipeline: Pipeline,
+    control: SandboxControl,
+    postgres: psycopg.Connection[Any],
+    dbt_schema: str,
+    tmp_path: Path,
+) -> None:
+    mailbox = active_mailbox_ids(control)[0]
+    marts = f"{dbt_schema}_marts"
+    elt(pipeline, dbt_schema, tmp_path)
+    first = mailbox_days(postgres, f"{marts}.mart_sla_mailbox", mailbox)
+    provisional = [day for day, (final, _) in first.items() if not final]
+    assert provisional  # the sandbox's today, at least
+    final_only = mailbox_days(postgres, f"{marts}.mart_sla_mailbox_final", mailbox)
+    assert set(final_only) == set(first) - set(provisional)
+
+    control.advance(days=1)
+    elt(pipeline, dbt_schema, tmp_path)
+    second = mailbox_days(postgres, f"{marts}.mart_sla_mailbox", mailbox)
+    settled = min(provisional)
+    assert second[settled][0]  # final now...
+    assert settled in mailbox_days(postgres, f"{marts}.mart_sla_mailbox_final", mailbox)
+    assert second[settled][1] != first[settled][1]  # ...with the day's whole count

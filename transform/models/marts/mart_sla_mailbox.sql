@@ -1,0 +1,1 @@
+{{ sla_rollup('stg_emailgistics__mailbox_performance', ['mailbox_id']) }}

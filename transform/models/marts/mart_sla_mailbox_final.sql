@@ -1,0 +1,4 @@
+{{ config(materialized='view') }}
+-- Settled periods only: these rows never change.
+select * from {{ ref('mart_sla_mailbox') }}
+where is_final

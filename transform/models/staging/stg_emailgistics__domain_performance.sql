@@ -1,0 +1,1 @@
+{{ stg_report('domain_performance', 'domain') }}

@@ -1,0 +1,1 @@
+{{ stg_report('mailbox_performance') }}

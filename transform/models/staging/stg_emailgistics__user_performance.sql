@@ -1,0 +1,1 @@
+{{ stg_report('user_performance', 'userId') }}
