@@ -101,7 +101,8 @@ def own_sys_dir(folder: Path) -> Path:
     each pipeline gets its own system database (state and run records) too.
     """
     folder.mkdir(parents=True)
-    for plugins in ("extractors", "loaders"):  # installed once, by `meltano install`
+    # Installed once, by `meltano install`.
+    for plugins in ("extractors", "loaders", "transformers"):
         (folder / plugins).symlink_to(ROOT / ".meltano" / plugins)
     return folder
 

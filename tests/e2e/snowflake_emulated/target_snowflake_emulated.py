@@ -73,6 +73,10 @@ def _get_put_statement(
 _real_put_batches_to_stage = SnowflakeConnector.put_batches_to_stage
 _stages_created: set[str] = set()
 _stages_lock = threading.Lock()
+#: One batch loads at a time: the SDK drains sinks in threads, and fakesnow's MERGE
+#: emulation makes a MERGE_CANDIDATES table per statement under one name (two at once
+#: collide: "duplicate key … MERGE_CANDIDATES"). Snowflake runs them side by side.
+_load_lock = threading.Lock()
 
 
 def _put_batches_to_stage(self: SnowflakeConnector, sync_id: str, files: Sequence[str]) -> None:
@@ -123,7 +127,7 @@ def _merge_from_stage(  # noqa: PLR0913, PLR0917 - the target's signature
         file_format=file_format,
         key_properties=key_properties,
     )
-    with self._connect() as conn, conn.begin():
+    with _load_lock, self._connect() as conn, conn.begin():
         staged = _staged_into_temp(self, conn, full_table_name, sync_id, file_format)
         sql = statement.text
         # DuckDB binds QUALIFY's PARTITION BY <alias> to the merge target's column, where
@@ -152,7 +156,7 @@ def _copy_from_stage(
     selections = self._get_column_selections(schema)
     casts = self._format_column_selections(selections, "json_casting").replace("$1:", "SRC:")
     columns = self._format_column_selections(selections, "col_alias")
-    with self._connect() as conn, conn.begin():
+    with _load_lock, self._connect() as conn, conn.begin():
         staged = _staged_into_temp(self, conn, full_table_name, sync_id, file_format)
         insert = f"insert into {full_table_name} {columns} select {casts} from {staged}"  # noqa: S608
         count = conn.execute(sa.text(insert)).scalar()

@@ -1,10 +1,11 @@
 """Issue "From rows to answers" (first slice): the dbt project in transform/, run by Meltano.
 
-`meltano run tap-emailgistics target-postgres dbt-postgres:build`, twice, the sandbox's
-clock a day later before the second: `dbt build` passes both times (its staging, marts
-and tests: keys, accepted values, relationships to the directory, and the reconciliation
-tests tying the marts to the raw rows), and the day that was provisional in the first
-run is flagged so in the mart, kept out of its final-only form, and final after the second.
+`meltano run tap-emailgistics target-postgres dbt-postgres:build` (and the demo's
+`target-duckdb dbt-duckdb:build`), twice, the sandbox's clock a day later before the
+second: `dbt build` passes both times (its staging, marts and tests: keys, accepted
+values, relationships to the directory, and the reconciliation tests tying the marts to
+the raw rows), and the day that was provisional in the first run is flagged so in the
+mart (and kept out of its final-only form), then final after the second.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import duckdb
 import pytest
 from psycopg import sql
 
@@ -94,3 +96,39 @@ def test_given_two_runs_across_finality_when_dbt_builds_then_its_tests_pass_and_
     assert second[settled][0]  # final now...
     assert settled in mailbox_days(postgres, f"{marts}.mart_sla_mailbox_final", mailbox)
     assert second[settled][1] != first[settled][1]  # ...with the day's whole count
+
+
+def duckdb_days(warehouse: Path, mailbox: str) -> dict[date, tuple[bool, int]]:
+    """The DuckDB mart's day rows of ``mailbox``: is_final and received, by local day."""
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        rows = db.execute(
+            "SELECT period_start_date, is_final, received FROM analytics_marts.mart_sla_mailbox "
+            "WHERE time_grain = 'day' AND mailbox_id = ?",
+            [mailbox],
+        ).fetchall()
+    return {day: (final, received) for day, final, received in rows}
+
+
+def test_given_the_demo_warehouse_when_dbt_duckdb_builds_twice_then_its_tests_pass_and_days_settle(
+    pipeline: Pipeline, control: SandboxControl, tmp_path: Path
+) -> None:
+    # The same project on DuckDB, loaded by target-duckdb as in the demo.
+    warehouse = tmp_path / "warehouse.duckdb"
+    env = {
+        "TAP_EMAILGISTICS__SELECT": json.dumps([*default_selection(), f"{MESSAGES}.*"]),
+        "TARGET_DUCKDB_FILEPATH": str(warehouse),
+        "DBT_DUCKDB_PATH": str(warehouse),
+        "DBT_DUCKDB_SOURCE_SCHEMA": "emailgistics",  # target-duckdb's schema in meltano.yml
+        "DBT_DUCKDB_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_DUCKDB_LOG_PATH": str(tmp_path / "logs"),
+    }
+    args = ("run", "--state-id-suffix", pipeline.suffix, "tap-emailgistics", "target-duckdb")
+    mailbox = active_mailbox_ids(control)[0]
+    first = pipeline.meltano(*args, "dbt-duckdb:build", **env)
+    assert first.returncode == 0, first.stderr[-5000:]
+    provisional = [day for day, (final, _) in duckdb_days(warehouse, mailbox).items() if not final]
+    assert provisional
+    control.advance(days=1)
+    second = pipeline.meltano(*args, "dbt-duckdb:build", **env)
+    assert second.returncode == 0, second.stderr[-5000:]
+    assert duckdb_days(warehouse, mailbox)[min(provisional)][0]
