@@ -18,6 +18,7 @@ import pytest
 from psycopg import sql
 
 from tap_emailgistics.plugin_definition import default_selection
+from tests.readme import readme_block
 from tests.truth import MESSAGES, active_mailbox_ids
 
 if TYPE_CHECKING:
@@ -96,6 +97,21 @@ def test_given_two_runs_across_finality_when_dbt_builds_then_its_tests_pass_and_
     assert second[settled][0]  # final now...
     assert settled in mailbox_days(postgres, f"{marts}.mart_sla_mailbox_final", mailbox)
     assert second[settled][1] != first[settled][1]  # ...with the day's whole count
+    weekly, breaches = (docs_query(postgres, name, marts) for name in DOCS_QUERIES)
+    assert weekly  # settled weeks, each with a rate of its replies
+    assert all(rate is None or 0 <= rate <= 1 for *_, rate in weekly)
+    assert breaches
+    assert all(minutes is None or minutes >= REPLY_SLA for *_, minutes in breaches)
+
+
+DOCS_QUERIES = ("transform-weekly", "transform-breaches")
+REPLY_SLA = 240  # minutes: transform/dbt_project.yml's reply_sla_minutes
+
+
+def docs_query(pg: psycopg.Connection[Any], name: str, marts: str) -> list[tuple[Any, ...]]:
+    """docs/transform.md's query ``name``, verbatim apart from the schema."""
+    query = readme_block(name, "sql").replace("analytics_marts.", f"{marts}.")
+    return pg.execute(query).fetchall()  # type: ignore[arg-type]
 
 
 def duckdb_days(warehouse: Path, mailbox: str) -> dict[date, tuple[bool, int]]:
