@@ -14,20 +14,11 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 from tests.readme import doc_text
+from tests.snowflake_types import LOADER_MAPPING, snowflake_type
 
 ROOT = Path(__file__).parents[2]
-LOADER_MAPPING = {
-    ("string", None): "TEXT",
-    ("string", "date-time"): "TIMESTAMP_NTZ",
-    ("integer", None): "NUMBER(38,0)",
-    ("number", None): "FLOAT",
-    ("boolean", None): "BOOLEAN",
-    ("object", None): "VARIANT",
-    ("array", None): "VARIANT",
-}
 #: Local time without an offset.
 WALL_CLOCK_TEXT = {"startDateTime", "dataCutoffTimestamp", "finalThroughLocal"}
 #: UTC instants (the loader's default timestamp_type holds them without a zone).
@@ -44,11 +35,6 @@ UTC_INSTANTS = [
     "closedDateTime",
     "asOfUtc",
 ]
-
-
-def snowflake_type(column: dict[str, Any]) -> str:
-    [json_type] = [t for t in column["type"] if t != "null"]
-    return LOADER_MAPPING[(json_type, column.get("format"))]
 
 
 INTENDED = {
