@@ -1,4 +1,4 @@
-"""Issue "From rows to answers" (first slice): the dbt project in transform/, run by Meltano.
+"""Issue "From rows to answers": the dbt project in transform/, run by Meltano.
 
 `meltano run tap-emailgistics target-postgres dbt-postgres:build` (and the demo's
 `target-duckdb dbt-duckdb:build`), twice, the sandbox's clock a day later before the
@@ -55,11 +55,14 @@ def elt(pipeline: Pipeline, dbt_schema: str, folder: Path) -> None:
         TAP_EMAILGISTICS__SELECT=json.dumps([*default_selection(), f"{MESSAGES}.*"]),
         DBT_POSTGRES_SCHEMA=dbt_schema,
         DBT_POSTGRES_SOURCE_SCHEMA=pipeline.schema,
+        DBT_POSTGRES_USING_MESSAGE_DETAIL="true",
         # Each test's own dbt target/ and logs/: parallel builds would share them.
         DBT_POSTGRES_TARGET_PATH=str(folder / "target"),
         DBT_POSTGRES_LOG_PATH=str(folder / "logs"),
     )
     assert done.returncode == 0, done.stderr[-5000:]
+    # dbt's unit tests (the watermark boundary, weighted averages, SLA verdicts) ran too
+    assert "3 unit tests" in done.stderr, done.stderr[-5000:]
 
 
 def mailbox_days(
@@ -135,6 +138,7 @@ def test_given_the_demo_warehouse_when_dbt_duckdb_builds_twice_then_its_tests_pa
         "TARGET_DUCKDB_FILEPATH": str(warehouse),
         "DBT_DUCKDB_PATH": str(warehouse),
         "DBT_DUCKDB_SOURCE_SCHEMA": "emailgistics",  # target-duckdb's schema in meltano.yml
+        "DBT_DUCKDB_USING_MESSAGE_DETAIL": "true",  # the demo builds without (the default)
         "DBT_DUCKDB_TARGET_PATH": str(tmp_path / "target"),
         "DBT_DUCKDB_LOG_PATH": str(tmp_path / "logs"),
     }
@@ -148,3 +152,47 @@ def test_given_the_demo_warehouse_when_dbt_duckdb_builds_twice_then_its_tests_pa
     second = pipeline.meltano(*args, "dbt-duckdb:build", **env)
     assert second.returncode == 0, second.stderr[-5000:]
     assert duckdb_days(warehouse, mailbox)[min(provisional)][0]
+
+
+MISSING = {
+    # the model built, the settings, the line dbt must print
+    "no_tap_tables": (
+        "stg_emailgistics__mailboxes",
+        {},
+        (
+            '"emailgistics"."mailboxes" not found: set source_schema to the schema the loader '
+            "writes: meltano config set dbt-duckdb source_schema <schema>"
+        ),
+    ),
+    "message_models_without_the_stream": (
+        "stg_emailgistics__received_message_detail",
+        {"DBT_DUCKDB_USING_MESSAGE_DETAIL": "true"},
+        (
+            '"emailgistics"."received_message_detail" not found: select the tap\'s '
+            "received_message_detail stream, or build without the message models: "
+            "meltano config set dbt-duckdb using_message_detail false"
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MISSING)
+def test_given_a_warehouse_without_the_tables_when_dbt_builds_then_one_line_names_the_setting(
+    pipeline: Pipeline, tmp_path: Path, case: str
+) -> None:
+    model, settings, line = MISSING[case]
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as db:
+        db.execute("CREATE SCHEMA emailgistics")  # the loader's schema, no tap table in it
+    done = pipeline.meltano(
+        "invoke",
+        "dbt-duckdb",
+        "build",
+        "--select",
+        model,
+        DBT_DUCKDB_PATH=str(tmp_path / "warehouse.duckdb"),
+        DBT_DUCKDB_TARGET_PATH=str(tmp_path / "target"),
+        DBT_DUCKDB_LOG_PATH=str(tmp_path / "logs"),
+        **settings,
+    )
+    assert done.returncode != 0
+    assert line in done.stdout + done.stderr, (done.stdout + done.stderr)[-3000:]

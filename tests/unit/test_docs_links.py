@@ -119,7 +119,7 @@ def test_given_the_readme_when_opened_then_it_starts_with_the_demo_and_test_comm
         "# tap-emailgistics",
         "",
         "```bash",
-        demo + "tap-emailgistics target-duckdb, twice",
+        demo + "tap-emailgistics target-duckdb dbt-duckdb:build, twice",
         test + "unit, SDK suite, e2e",
         "```",
     ]

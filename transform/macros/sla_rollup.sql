@@ -57,3 +57,21 @@ select
     {{ safe_divide('cast(inside_closed_sla as ' ~ type_double() ~ ')', 'closed_total') }}   as close_sla_rate
 from unioned
 {%- endmacro %}
+
+{#- A mailbox's SLA in minutes, as SQL: var('sla_minutes_by_mailbox') maps mailbox ids to
+    {reply: minutes, close: minutes}; a mailbox not in it (or without that key) gets
+    var(default_var). -#}
+{% macro sla_minutes(kind, default_var) -%}
+  {%- set by_mailbox = var('sla_minutes_by_mailbox', {}) -%}
+  {%- set overrides = [] -%}
+  {%- for mailbox_id, minutes in by_mailbox.items() if minutes.get(kind) is not none -%}
+    {%- do overrides.append((mailbox_id, minutes[kind])) -%}
+  {%- endfor -%}
+  {%- if overrides -%}
+  (case mailbox_id {% for mailbox_id, minutes in overrides -%}
+     when '{{ mailbox_id | replace("'", "''") }}' then {{ minutes | float }} {% endfor -%}
+     else {{ var(default_var) | float }} end)
+  {%- else -%}
+  {{ var(default_var) | float }}
+  {%- endif -%}
+{%- endmacro %}

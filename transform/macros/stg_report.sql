@@ -4,7 +4,7 @@
 {% macro stg_report(stream, dimension=none) -%}
 {%- set user_cols = stream == 'user_performance' %}
 with report as (
-    select * from {{ source('emailgistics', stream) }}
+    select * from {{ emailgistics_source(stream) }}
 ),
 watermarks as (
     select * from {{ ref('stg_emailgistics__finality_watermarks') }}

@@ -1,5 +1,7 @@
-{%- set reply_sla = var('reply_sla_minutes') %}
-{%- set close_sla = var('close_sla_minutes') %}
+{{ config(enabled=using_message_detail()) }}
+{#- Each mailbox's SLA: its entry in var('sla_minutes_by_mailbox'), else the project's. -#}
+{%- set reply_sla = sla_minutes('reply', 'reply_sla_minutes') %}
+{%- set close_sla = sla_minutes('close', 'close_sla_minutes') %}
 with messages as (
     select * from {{ ref('stg_emailgistics__received_message_detail') }}
 ),
@@ -19,8 +21,12 @@ select
     mailbox_id, message_id, conversation_id, sender_domain, owner_user_id, status, time_zone,
     received_at_utc, received_at_local, received_local_date, received_local_week_start,
     first_replied_at_utc, closed_at_utc, as_of_utc,
+    cast({{ utc_to_local('first_replied_at_utc', 'time_zone') }} as date) as first_replied_local_date,
+    cast({{ utc_to_local('closed_at_utc', 'time_zone') }} as date)        as closed_local_date,
     minutes_to_first_reply,
     minutes_to_close,
+    {{ reply_sla }} as reply_sla_minutes,
+    {{ close_sla }} as close_sla_minutes,
     case
         when first_replied_at_utc is not null then
             case when minutes_to_first_reply < {{ reply_sla }} then 'met' else 'breached' end

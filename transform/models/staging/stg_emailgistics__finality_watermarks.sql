@@ -10,4 +10,4 @@ select
     "dataCutoffTimestampUtc"                  as data_cutoff_utc,
     "apiNowUtc"                               as api_now_utc,
     "lastVerifiedRunAtUtc"                    as last_verified_run_at_utc
-from {{ source('emailgistics', 'finality_watermarks') }}
+from {{ emailgistics_source('finality_watermarks') }}

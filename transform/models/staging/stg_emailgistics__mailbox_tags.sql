@@ -1,4 +1,4 @@
-{%- set src = source('emailgistics', 'mailbox_tags') %}
+{%- set src = emailgistics_source('mailbox_tags') %}
 select
     "mailboxId"                                                      as mailbox_id,
     "tagId"                                                          as tag_id,

@@ -1,4 +1,4 @@
-{%- set src = source('emailgistics', 'mailbox_users') %}
+{%- set src = emailgistics_source('mailbox_users') %}
 select
     "mailboxId"                                                      as mailbox_id,
     "userId"                                                         as user_id,

@@ -1,4 +1,4 @@
-{%- set src = source('emailgistics', 'mailboxes') %}
+{%- set src = emailgistics_source('mailboxes') %}
 select
     "mailboxId"                                                      as mailbox_id,
     "mailboxName"                                                    as mailbox_name,

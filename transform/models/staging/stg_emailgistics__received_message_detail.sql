@@ -1,5 +1,6 @@
+{{ config(enabled=using_message_detail()) }}
 with messages as (
-    select * from {{ source('emailgistics', 'received_message_detail') }}
+    select * from {{ emailgistics_source('received_message_detail') }}
 ),
 watermarks as (
     select * from {{ ref('stg_emailgistics__finality_watermarks') }}

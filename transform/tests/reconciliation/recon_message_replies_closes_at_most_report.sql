@@ -1,3 +1,4 @@
+{{ config(enabled=using_message_detail()) }}
 -- An inequality, not an identity: the reports also count initial replies and closes of the
 -- conversations the mailbox started (outbound, ~8% in the sandbox), which have no message row.
 -- So per final mailbox-day, first replies / closes seen in message detail <= the report's.

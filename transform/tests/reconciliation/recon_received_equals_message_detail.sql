@@ -1,3 +1,4 @@
+{{ config(enabled=using_message_detail()) }}
 -- Per final mailbox-day: messages received that local day in received_message_detail ==
 -- `received` of mailbox_performance. Checked only where the message stream's `received`
 -- partition is complete past the day (its watermark >= the day report's watermark).
