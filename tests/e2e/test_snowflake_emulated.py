@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 # One worker runs the module: its tests share one module fixture.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("snowflake")]
 LOADER = "target-snowflake-emulated"
+#: dbt-snowflake on the same emulated database (tests/e2e/test-plugins.meltano.yml).
+DBT = "dbt-snowflake-emulated"
 QUERY = ROOT / ".meltano" / "loaders" / LOADER / "venv" / "bin" / "snowflake-emulated-query"
 INFO_COLUMNS = "table_name, column_name, data_type, numeric_precision, numeric_scale"
 DATABASE = "EMAILGISTICS"  # the test loader's database (tests/e2e/test-plugins.meltano.yml)
@@ -77,6 +79,9 @@ class Snapshot:
     types: dict[tuple[str, str], str]
     final_rows: list[dict[str, Any]]
     posts: list[dict[str, Any]]  # every report run the sandbox was asked for, so far
+    #: After a sync with dbt-snowflake:build: the mailbox mart's day rows, and dbt's log.
+    mart_days: list[dict[str, Any]]
+    dbt_log: str
 
 
 def as_sent(value: Any, kind: str) -> Any:
@@ -94,12 +99,21 @@ def watermarks_query(schema: str) -> str:
     return readme_block("watermarks:snowflake", "sql").replace("emailgistics_raw.", f"{schema}.")
 
 
-def snapshot(pipeline: Pipeline, db_path: Path, control: SandboxControl) -> Snapshot:
+MART_DAYS = (
+    "select mailbox_id, period_start_date, is_final, received "
+    "from {schema}_DBT_MARTS.mart_sla_mailbox where time_grain = 'day'"
+)
+
+
+def snapshot(
+    pipeline: Pipeline, db_path: Path, control: SandboxControl, dbt_log: str = ""
+) -> Snapshot:
     # Fixed names: the suite's own schema and the tap's streams.
     where = f"where table_schema = '{pipeline.schema}'"
     columns = f"select {INFO_COLUMNS} from information_schema.columns {where}"  # noqa: S608
     reads = [f"select * from {pipeline.schema}.{table}" for table in TABLES]  # noqa: S608
-    found = snowflake_sql([columns, watermarks_query(pipeline.schema), *reads], db_path)
+    marts = [MART_DAYS.format(schema=pipeline.schema)] if dbt_log else []
+    found = snowflake_sql([columns, watermarks_query(pipeline.schema), *reads, *marts], db_path)
     types = {
         (c["TABLE_NAME"].lower(), c["COLUMN_NAME"]): (
             f"NUMBER({c['NUMERIC_PRECISION']},{c['NUMERIC_SCALE']})"
@@ -114,9 +128,11 @@ def snapshot(pipeline: Pipeline, db_path: Path, control: SandboxControl) -> Snap
             {NAMES.get(k, k): as_sent(v, types[table, k]) for k, v in row.items()} for row in read
         ]
 
-    tables = {table: rows(table, read) for table, read in zip(TABLES, found[2:], strict=True)}
+    read = found[2 : 2 + len(TABLES)]
+    tables = {table: rows(table, rows_read) for table, rows_read in zip(TABLES, read, strict=True)}
     final = rows("mailbox_performance", found[1])
-    return Snapshot(tables, types, final, report_posts(control))
+    mart_days = found[2 + len(TABLES)] if dbt_log else []
+    return Snapshot(tables, types, final, report_posts(control), mart_days, dbt_log)
 
 
 @dataclass
@@ -132,6 +148,7 @@ class Synced:
     state_after_first: dict[str, Any]
     truth_next_day: dict[str, dict[Any, Any]]
     messages_next_day: dict[tuple[str, str], Any]
+    env: dict[str, str]  # the pipeline's settings and the emulated database's folder
 
 
 @pytest.fixture(scope="module")
@@ -146,26 +163,33 @@ def synced(
         "FAKESNOW_DB_PATH": str(db_path),
         "TARGET_SNOWFLAKE_EMULATED_DEFAULT_TARGET_SCHEMA": schema,
         "TAP_EMAILGISTICS__SELECT": json.dumps([*default_selection(), f"{MESSAGES}.*"]),
+        "DBT_SNOWFLAKE_EMULATED_SOURCE_SCHEMA": schema,
+        "DBT_SNOWFLAKE_EMULATED_SCHEMA": f"{schema}_DBT",
+        "DBT_SNOWFLAKE_EMULATED_USING_MESSAGE_DETAIL": "true",
+        "DBT_SNOWFLAKE_EMULATED_TARGET_PATH": str(folder / "dbt-target"),
+        "DBT_SNOWFLAKE_EMULATED_LOG_PATH": str(folder / "dbt-logs"),
     }
     with Sandbox(SandboxSettings(run_seconds=0.05)) as sandbox:
         control = SandboxControl(sandbox.base_url)
         pipeline = Pipeline(sandbox, schema, schema.lower(), own_sys_dir(folder / "m"), LOADER)
 
-        def sync() -> Snapshot:
-            done = pipeline.run(LOADER, **env)
+        def sync(*, dbt: bool = False) -> Snapshot:
+            blocks = [LOADER, f"{DBT}:build"] if dbt else [LOADER]
+            suffix = ("--state-id-suffix", pipeline.suffix)
+            done = pipeline.meltano("run", *suffix, "tap-emailgistics", *blocks, **env)
             assert done.returncode == 0, done.stderr[-4000:]
-            return snapshot(pipeline, db_path, control)
+            return snapshot(pipeline, db_path, control, done.stderr if dbt else "")
 
-        first = sync()
+        first = sync(dbt=True)
         state = pipeline.state()
         control.advance(days=1)  # yesterday settles
-        next_day = sync()
+        next_day = sync(dbt=True)
         truth = {stream: expected(control, stream) for stream in REPORT_STREAMS}
         messages = message_truth(control, active_mailbox_ids(control), START, END)
         gone = active_mailbox_ids(control)[0]
         control.remove_from_directory(gone)
         removed = sync()
-        yield Synced(pipeline, control, first, next_day, removed, gone, state, truth, messages)
+        yield Synced(pipeline, control, first, next_day, removed, gone, state, truth, messages, env)
 
 
 def test_given_two_runs_across_finality_when_loaded_then_each_report_equals_truth_once(
@@ -249,3 +273,42 @@ def test_given_a_mailbox_removed_when_rerun_then_its_directory_row_is_flagged_de
     # Its report rows stay: reports are incremental, and what was extracted stays true.
     reports = synced.removed.tables["mailbox_performance"]
     assert any(row["mailboxId"] == synced.removed_mailbox for row in reports)
+
+
+def day_rows(snapshot: Snapshot) -> dict[tuple[str, str], tuple[bool, int]]:
+    return {
+        # the query script prints what JSON cannot hold (DuckDB's HUGEINT sums) as text
+        (row["MAILBOX_ID"], str(row["PERIOD_START_DATE"])): (row["IS_FINAL"], int(row["RECEIVED"]))
+        for row in snapshot.mart_days
+    }
+
+
+def test_given_two_runs_when_dbt_snowflake_builds_then_its_tests_pass_and_a_day_settles(
+    synced: Synced,
+) -> None:
+    # `meltano run tap-emailgistics target-snowflake-emulated dbt-snowflake-emulated:build`:
+    # dbt-snowflake's own SQL, its unit tests included, on what the real loader created.
+    for run in (synced.first, synced.next_day):
+        assert "3 unit tests" in run.dbt_log
+        assert "ERROR=0" in run.dbt_log, run.dbt_log[-3000:]
+    before, after = day_rows(synced.first), day_rows(synced.next_day)
+    settled = [key for key, (final, _) in before.items() if not final and after[key][0]]
+    assert settled  # the sandbox's today in the first run, final a day later
+    assert any(before[key][1] != after[key][1] for key in settled)
+    # the mart's day totals are the loaded rows' (dbt's reconciliation tests check more)
+    loaded = synced.next_day.tables["mailbox_performance"]
+    assert sum(received for _, received in after.values()) == sum(
+        row["received"] for row in loaded if row["period"] == "day"
+    )
+
+
+def test_given_a_quoted_camelcase_column_when_dbt_runs_on_the_emulator_then_snowflake_refuses_it(
+    synced: Synced,
+) -> None:
+    # DuckDB matches quoted names in any case, Snowflake exactly: the emulator's guard is
+    # what makes the build above mean "valid on Snowflake" (the loader's columns are
+    # MAILBOXID, so "mailboxId" names nothing there).
+    query = f'select "mailboxId" from {synced.pipeline.schema}.mailboxes'  # noqa: S608 - own names
+    done = synced.pipeline.meltano("invoke", DBT, "show", "--inline", query, **synced.env)
+    assert done.returncode != 0
+    assert "invalid identifier '\"mailboxId\"'" in done.stdout + done.stderr

@@ -11,9 +11,9 @@ from (
     from {{ ref(mart) }} where time_grain = '{{ grain }}'
 ) as m
 cross join (
-    select {% for c, raw in counts %}sum("{{ raw }}") as raw_{{ c }}, {% endfor %}
-           sum(coalesce("closedArchived", 0) + coalesce("closedDeleted", 0) + coalesce("closedJunk", 0) + coalesce("closedSentItems", 0)) as raw_closed_total
-    from {{ source('emailgistics', stream) }} where "period" = 'day'
+    select {% for c, raw in counts %}sum({{ raw_column(raw) }}) as raw_{{ c }}, {% endfor %}
+           sum(coalesce({{ raw_column('closedArchived') }}, 0) + coalesce({{ raw_column('closedDeleted') }}, 0) + coalesce({{ raw_column('closedJunk') }}, 0) + coalesce({{ raw_column('closedSentItems') }}, 0)) as raw_closed_total
+    from {{ source('emailgistics', stream) }} where {{ raw_column('period') }} = 'day'
 ) as r
 where {% for c, _ in counts %}coalesce(m.mart_{{ c }}, -1) <> coalesce(r.raw_{{ c }}, -1) or {% endfor %}
       coalesce(m.mart_closed_total, -1) <> coalesce(r.raw_closed_total, -1)
