@@ -21,10 +21,13 @@ from emailgistics_sandbox import Sandbox, SandboxControl, SandboxSettings
 from tap_emailgistics.plugin_definition import default_selection
 from tests.readme import readme_block
 
+from .conftest import ROOT
 from .readme_project import (
+    ADOPT_SCHEMA,
     adopt,
     assert_holds_the_account,
     loaded_rows,
+    localised,
     run_bash,
     table,
     table_names,
@@ -96,3 +99,45 @@ def test_given_the_adopted_project_when_the_readme_schedule_runs_then_meltano_li
         "@daily",
         {"name": "emailgistics", "tasks": ["tap-emailgistics target-postgres"]},
     )
+
+
+ADOPT_DBT_SCHEMA = "emailgistics_analytics"  # the README's dbt schema (+ _staging, _marts)
+
+
+def test_given_the_adopted_project_when_the_readmes_dbt_block_runs_then_the_marts_hold_the_load(
+    adopted: Adopted, postgres: psycopg.Connection[Any]
+) -> None:
+    dbt_schema = f"{adopted.schema}_analytics"
+    script = localised(
+        readme_block("adopt-dbt"),
+        {
+            "/path/to/tap-emailgistics": str(ROOT),
+            ADOPT_SCHEMA: adopted.schema,
+            ADOPT_DBT_SCHEMA: dbt_schema,
+        },
+    )
+    try:
+        done = run_bash(script, adopted.project)
+        assert done.returncode == 0, done.stderr[-4000:]
+        # dbt build ran the unit tests (the message one is off: using_message_detail false)
+        assert "2 unit tests" in done.stderr
+        marts = sql.Identifier(f"{dbt_schema}_marts")
+        days = postgres.execute(
+            sql.SQL(
+                "SELECT period_status, count(*), sum(received) FROM {}.mart_sla_mailbox "
+                "WHERE time_grain = 'day' GROUP BY period_status"
+            ).format(marts)
+        ).fetchall()
+        loaded = postgres.execute(
+            sql.SQL(
+                """SELECT count(*), sum("received") FROM {}.mailbox_performance """
+                """WHERE "period" = 'day'"""
+            ).format(sql.Identifier(adopted.schema))
+        ).fetchone()
+        assert {status for status, *_ in days} == {"final", "provisional"}  # today is open
+        assert (sum(n for _, n, _ in days), sum(r for *_, r in days)) == loaded
+    finally:
+        for name in (dbt_schema, f"{dbt_schema}_staging", f"{dbt_schema}_marts"):
+            postgres.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name))
+            )

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tap_emailgistics.plugin_definition import meltano_settings, plugin_definition
@@ -82,3 +83,15 @@ def test_given_the_snowflake_page_when_it_adds_the_loader_then_from_the_users_de
     command = readme_block("snowflake-add", "bash")
     assert command.startswith("meltano add --plugin-type loader target-snowflake --from-ref ")
     assert command.split()[-1] == "/path/to/tap-emailgistics/plugin/target-snowflake.yml"
+
+
+@pytest.mark.parametrize("name", ["dbt-postgres", "dbt-snowflake"])
+def test_given_the_users_dbt_definition_when_the_project_defines_it_then_the_same(
+    name: str,
+) -> None:
+    # The dbt tests run meltano.yml's transformers (dbt-snowflake-emulated inherits
+    # dbt-snowflake); the users add plugin/<name>.yml: they must be one definition.
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text(encoding="utf-8"))
+    [plugin] = [p for p in project["plugins"]["transformers"] if p["name"] == name]
+    users = (ROOT / "plugin" / f"{name}.yml").read_text(encoding="utf-8")
+    assert plugin == yaml.safe_load(users)
