@@ -18,17 +18,16 @@ from typing import Any
 import duckdb
 
 MARTS = "analytics_marts"
+MAILBOX = f"SELECT min(mailbox_id) FROM {MARTS}.mart_sla_mailbox"
 ROWS = f"""
     SELECT time_grain, CAST(period_start_date AS VARCHAR), period_status, received,
            reply_sla_rate, close_sla_rate
-    FROM {MARTS}.mart_sla_mailbox
-    WHERE mailbox_id = (SELECT min(mailbox_id) FROM {MARTS}.mart_sla_mailbox)
+    FROM {MARTS}.mart_sla_mailbox WHERE mailbox_id = ?
     ORDER BY time_grain, period_start_date
 """
-MAILBOX = f"SELECT min(mailbox_id) FROM {MARTS}.mart_sla_mailbox"
 FINAL_DAYS = f"""
     SELECT CAST(period_start_date AS VARCHAR) FROM {MARTS}.mart_sla_mailbox_final
-    WHERE time_grain = 'day' AND mailbox_id = (SELECT min(mailbox_id) FROM {MARTS}.mart_sla_mailbox)
+    WHERE time_grain = 'day' AND mailbox_id = ?
 """
 # dbt's summary line, as Meltano logs the transformer's output.
 DBT_DONE = re.compile(r"Done\. (PASS=\d+ WARN=\d+ ERROR=\d+)")
@@ -37,14 +36,15 @@ DBT_DONE = re.compile(r"Done\. (PASS=\d+ WARN=\d+ ERROR=\d+)")
 def mart(warehouse: str) -> dict[str, Any]:
     """The first mailbox's mart rows, by "grain date", and the days its final-only form holds."""
     with duckdb.connect(warehouse, read_only=True) as db:
-        rows = db.execute(ROWS).fetchall()
         found = db.execute(MAILBOX).fetchone()
-        final_days = sorted(day for (day,) in db.execute(FINAL_DAYS).fetchall())
+        mailbox = found[0] if found else None
+        rows = db.execute(ROWS, [mailbox]).fetchall()
+        final_days = sorted(day for (day,) in db.execute(FINAL_DAYS, [mailbox]).fetchall())
     periods = {
         f"{grain} {start}": {"status": status, "received": received, "reply": reply, "close": close}
         for grain, start, status, received, reply, close in rows
     }
-    return {"mailbox": found[0] if found else "-", "periods": periods, "final_days": final_days}
+    return {"mailbox": mailbox or "-", "periods": periods, "final_days": final_days}
 
 
 def dbt_summary(meltano_log: Path) -> str:

@@ -18,6 +18,8 @@ from tests.truth import REPORT_STREAMS, active_mailbox_ids, primary_key, truth_b
 from .conftest import MELTANO, ROOT
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import psycopg
 
     from emailgistics_sandbox import SandboxControl
@@ -87,9 +89,14 @@ def own_schemas() -> dict[str, str]:
     return {name: f"e2e_{tag}_{name}" for name in (ADOPT_SCHEMA, SECOND_SCHEMA, SHARED_SCHEMA)}
 
 
-def drop(postgres: psycopg.Connection[Any], schemas: dict[str, str]) -> None:
-    for name in schemas.values():
+def drop(postgres: psycopg.Connection[Any], names: Iterable[str]) -> None:
+    for name in names:
         postgres.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+
+
+def dbt_schemas(schema: str) -> tuple[str, str, str]:
+    """The schemas dbt builds given ``schema``: it, and its _staging and _marts."""
+    return schema, f"{schema}_staging", f"{schema}_marts"
 
 
 def plain(value: Any) -> Any:

@@ -26,6 +26,8 @@ from .readme_project import (
     ADOPT_SCHEMA,
     adopt,
     assert_holds_the_account,
+    dbt_schemas,
+    drop,
     loaded_rows,
     localised,
     run_bash,
@@ -62,8 +64,7 @@ def adopted(
             project = adopt(tmp_path_factory.mktemp("adopt"), sandbox.base_url, schema)
             yield Adopted(project, schema, SandboxControl(sandbox.base_url))
         finally:
-            drop = sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
-            postgres.execute(drop)
+            drop(postgres, [schema])
 
 
 def test_given_the_readme_when_read_then_it_selects_the_default_streams() -> None:
@@ -137,7 +138,4 @@ def test_given_the_adopted_project_when_the_readmes_dbt_block_runs_then_the_mart
         assert {status for status, *_ in days} == {"final", "provisional"}  # today is open
         assert (sum(n for _, n, _ in days), sum(r for *_, r in days)) == loaded
     finally:
-        for name in (dbt_schema, f"{dbt_schema}_staging", f"{dbt_schema}_marts"):
-            postgres.execute(
-                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name))
-            )
+        drop(postgres, dbt_schemas(dbt_schema))

@@ -21,6 +21,8 @@ from tap_emailgistics.plugin_definition import default_selection
 from tests.readme import readme_block
 from tests.truth import MESSAGES, active_mailbox_ids
 
+from .readme_project import dbt_schemas, drop
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from datetime import date
@@ -40,8 +42,7 @@ def dbt_schema(pipeline: Pipeline, postgres: psycopg.Connection[Any]) -> Iterato
     """The schema dbt builds into; it adds _staging and _marts to it."""
     schema = f"{pipeline.schema}_dbt"
     yield schema
-    for name in (schema, f"{schema}_staging", f"{schema}_marts"):
-        postgres.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+    drop(postgres, dbt_schemas(schema))
 
 
 def elt(pipeline: Pipeline, dbt_schema: str, folder: Path) -> None:

@@ -89,7 +89,7 @@ def accounts(
                 sorted(listed.stdout.split()),
             )
         finally:
-            drop(postgres, names)
+            drop(postgres, names.values())
 
 
 def test_given_two_accounts_per_the_readme_when_run_together_then_each_schema_holds_its_account(

@@ -42,7 +42,7 @@ pytestmark = pytest.mark.e2e
 def schemas(postgres: psycopg.Connection[Any]) -> Iterator[dict[str, str]]:
     names = own_schemas()
     yield names
-    drop(postgres, names)
+    drop(postgres, names.values())
 
 
 def test_given_no_second_api_key_when_its_pair_runs_then_it_loads_the_first_account_by_its_key(
